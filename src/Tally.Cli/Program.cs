@@ -1,0 +1,18 @@
+using System.Runtime.InteropServices;
+using Tally.Cli;
+
+// Ctrl+C and SIGTERM cancel the job instead of killing the process, so a partial output file is
+// never left behind and the tool can say how far it got before exiting with 130.
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancellation.Cancel();
+};
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cancellation.Cancel();
+});
+
+return await TallyApp.RunAsync(args, CliEnvironment.FromSystemConsole(), cancellation.Token).ConfigureAwait(false);

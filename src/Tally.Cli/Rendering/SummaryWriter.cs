@@ -1,0 +1,24 @@
+using Tally.Output;
+
+namespace Tally.Cli.Rendering;
+
+/// <summary>The closing summary on an interactive stderr: totals, then every input's time in completion order.</summary>
+internal static class SummaryWriter
+{
+    public static async Task WriteAsync(TextWriter error, CountResult result)
+    {
+        double rate = result.Elapsed > TimeSpan.Zero ? result.Rows / result.Elapsed.TotalSeconds : 0;
+        await error.WriteLineAsync(
+            $"Counted {Units.Count(result.Rows)} rows, {Units.Count(result.Count)} ngrams from {result.Sources.Count} inputs in {Units.Seconds(result.Elapsed)} ({Units.Rate(rate)} rows/s).")
+            .ConfigureAwait(false);
+        await error.WriteLineAsync("Inputs in completion order:").ConfigureAwait(false);
+        int width = result.Sources.Count == 0 ? 0 : result.Sources.Max(s => s.Name.Length);
+        int rank = 1;
+        foreach (var source in result.Sources)
+        {
+            await error.WriteLineAsync(
+                $"  {rank++,3}. {source.Name.PadRight(width)}  {Units.Seconds(source.Duration),9}  {Units.Count(source.Rows),14} rows  done at {Units.Seconds(source.Completed)}")
+                .ConfigureAwait(false);
+        }
+    }
+}

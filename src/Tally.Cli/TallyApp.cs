@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Tally.Cli.Commands;
+
+namespace Tally.Cli;
+
+/// <summary>The <c>tally</c> command line: parses, runs a command, and maps failures to exit codes.</summary>
+internal static class TallyApp
+{
+    public static async Task<int> RunAsync(string[] args, CliEnvironment environment, CancellationToken cancellationToken)
+    {
+        var root = new RootCommand("Tally: exact totals over large Google Books Ngram files, fast.")
+        {
+            CountCommand.Create(environment),
+            GenCommand.Create(environment),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await environment.Error.WriteLineAsync($"tally: {error.Message}").ConfigureAwait(false);
+            }
+
+            await environment.Error.WriteLineAsync("Try 'tally --help'.").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+
+        var configuration = new InvocationConfiguration
+        {
+            Output = environment.Out,
+            Error = environment.Error,
+            EnableDefaultExceptionHandler = false,
+        };
+        try
+        {
+            return await parsed.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TallyDataException e)
+        {
+            return await FailAsync(environment, e.Message, ExitCodes.BadData).ConfigureAwait(false);
+        }
+        catch (TallyInputException e)
+        {
+            return await FailAsync(environment, e.Message, ExitCodes.InputOutput).ConfigureAwait(false);
+        }
+        catch (UsageException e)
+        {
+            return await FailAsync(environment, e.Message, ExitCodes.Usage).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return await FailAsync(environment, "cancelled; no output was written", ExitCodes.Cancelled).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return await FailAsync(environment, e.Message, ExitCodes.InputOutput).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> FailAsync(CliEnvironment environment, string message, int code)
+    {
+        await environment.Error.WriteLineAsync($"tally: {message}").ConfigureAwait(false);
+        return code;
+    }
+}
+
+/// <summary>Options that parse but do not make sense together or in range; exit code 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

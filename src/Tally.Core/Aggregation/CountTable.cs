@@ -1,0 +1,249 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Tally.Aggregation;
+
+/// <summary>
+/// A map from byte-string keys to checked 64-bit totals: open addressing with linear probing,
+/// keys copied once into an arena. One table belongs to one thread at a time; it has no locks.
+/// </summary>
+/// <remarks>
+/// Slots keep the full 32-bit hash so most probes are settled without touching the arena, and a
+/// merge or a resize never rehashes a key. The load factor stays at or below one half.
+/// Limits: 2^30 slots and 2 GiB of key bytes per table, past which adding throws.
+/// </remarks>
+public sealed class CountTable
+{
+    private const int MaxSlots = 1 << 30;
+
+    private Slot[] _slots;
+    private int _mask;
+    private int _count;
+    private byte[] _arena;
+    private int _arenaUsed;
+
+    /// <summary>Creates a table sized for about <paramref name="capacity"/> keys before it first grows.</summary>
+    public CountTable(int capacity = TallyDefaults.InitialTableCapacity)
+    {
+        int slots = (int)Math.Min(MaxSlots, BitOperationsEx.RoundUpToPowerOf2(Math.Max(16, capacity * 2)));
+        _slots = new Slot[slots];
+        _mask = slots - 1;
+        _arena = new byte[Math.Max(256, capacity * 12)];
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Slot
+    {
+        public uint Hash;
+        public int KeyLength;
+        public int KeyOffset;
+        public long Total;
+    }
+
+    /// <summary>Distinct keys in the table.</summary>
+    public int Count => _count;
+
+    /// <summary>Adds <paramref name="amount"/> (not negative) to the total of <paramref name="key"/>.</summary>
+    /// <exception cref="OverflowException">The total would pass <see cref="long.MaxValue"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(ReadOnlySpan<byte> key, long amount) => Add(key, KeyHash.Compute(key), amount);
+
+    internal void Add(ReadOnlySpan<byte> key, uint hash, long amount)
+    {
+        Debug.Assert(hash != 0);
+        int index = (int)hash & _mask;
+        while (true)
+        {
+            ref Slot slot = ref _slots[index];
+            if (slot.Hash == 0)
+            {
+                Insert(ref slot, key, hash, amount);
+                return;
+            }
+
+            if (slot.Hash == hash && slot.KeyLength == key.Length
+                && _arena.AsSpan(slot.KeyOffset, slot.KeyLength).SequenceEqual(key))
+            {
+                long total = slot.Total + amount;
+                if (total < 0)
+                {
+                    ThrowOverflow(key);
+                }
+
+                slot.Total = total;
+                return;
+            }
+
+            index = (index + 1) & _mask;
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowOverflow(ReadOnlySpan<byte> key)
+        => throw new OverflowException($"the total of \"{Parsing.NgramV2Parser.Display(key)}\" passes 2^63-1");
+
+    /// <summary>The total of <paramref name="key"/>, or 0 when absent.</summary>
+    public long Get(ReadOnlySpan<byte> key)
+    {
+        uint hash = KeyHash.Compute(key);
+        int index = (int)hash & _mask;
+        while (true)
+        {
+            ref Slot slot = ref _slots[index];
+            if (slot.Hash == 0)
+            {
+                return 0;
+            }
+
+            if (slot.Hash == hash && slot.KeyLength == key.Length
+                && _arena.AsSpan(slot.KeyOffset, slot.KeyLength).SequenceEqual(key))
+            {
+                return slot.Total;
+            }
+
+            index = (index + 1) & _mask;
+        }
+    }
+
+    /// <summary>Adds every total of <paramref name="other"/> into this table.</summary>
+    /// <exception cref="OverflowException">A total would pass <see cref="long.MaxValue"/>; the table is then partly merged.</exception>
+    public void MergeFrom(CountTable other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        foreach (ref readonly Slot slot in other._slots.AsSpan())
+        {
+            if (slot.Hash != 0)
+            {
+                Add(other._arena.AsSpan(slot.KeyOffset, slot.KeyLength), slot.Hash, slot.Total);
+            }
+        }
+    }
+
+    /// <summary>Calls <paramref name="visit"/> with every key and total, in no particular order.</summary>
+    public void ForEach<TState>(ref TState state, EntryVisitor<TState> visit) where TState : allows ref struct
+    {
+        ArgumentNullException.ThrowIfNull(visit);
+        foreach (ref readonly Slot slot in _slots.AsSpan())
+        {
+            if (slot.Hash != 0)
+            {
+                visit(ref state, _arena.AsSpan(slot.KeyOffset, slot.KeyLength), slot.Total);
+            }
+        }
+    }
+
+    /// <summary>A callback over one entry of a table.</summary>
+    public delegate void EntryVisitor<TState>(ref TState state, ReadOnlySpan<byte> key, long total) where TState : allows ref struct;
+
+    /// <summary>Copies the entries out as (key offset, key length, total) into a compact, immutable snapshot.</summary>
+    internal (byte[] Keys, int[] Offsets, long[] Totals) Compact()
+    {
+        var keys = new byte[_arenaUsed];
+        var offsets = new int[_count + 1];
+        var totals = new long[_count];
+        int n = 0;
+        int used = 0;
+        foreach (ref readonly Slot slot in _slots.AsSpan())
+        {
+            if (slot.Hash != 0)
+            {
+                _arena.AsSpan(slot.KeyOffset, slot.KeyLength).CopyTo(keys.AsSpan(used));
+                offsets[n] = used;
+                totals[n] = slot.Total;
+                used += slot.KeyLength;
+                n++;
+            }
+        }
+
+        offsets[n] = used;
+        Debug.Assert(n == _count && used == _arenaUsed);
+        return (keys, offsets, totals);
+    }
+
+    private void Insert(ref Slot slot, ReadOnlySpan<byte> key, uint hash, long amount)
+    {
+        if (_count + 1 > (_slots.Length >> 1))
+        {
+            Resize();
+            InsertNew(key, hash, amount);
+            return;
+        }
+
+        slot.Hash = hash;
+        slot.KeyLength = key.Length;
+        slot.KeyOffset = AppendKey(key);
+        slot.Total = amount;
+        _count++;
+    }
+
+    private void InsertNew(ReadOnlySpan<byte> key, uint hash, long amount)
+    {
+        int index = (int)hash & _mask;
+        while (_slots[index].Hash != 0)
+        {
+            index = (index + 1) & _mask;
+        }
+
+        ref Slot slot = ref _slots[index];
+        slot.Hash = hash;
+        slot.KeyLength = key.Length;
+        slot.KeyOffset = AppendKey(key);
+        slot.Total = amount;
+        _count++;
+    }
+
+    private int AppendKey(ReadOnlySpan<byte> key)
+    {
+        if (_arena.Length - _arenaUsed < key.Length)
+        {
+            long wanted = Math.Max((long)_arena.Length * 2, (long)_arenaUsed + key.Length);
+            if (wanted > Array.MaxLength)
+            {
+                wanted = Array.MaxLength;
+                if (wanted - _arenaUsed < key.Length)
+                {
+                    throw new InvalidOperationException("A count table holds at most 2 GiB of distinct key bytes.");
+                }
+            }
+
+            Array.Resize(ref _arena, (int)wanted);
+        }
+
+        int offset = _arenaUsed;
+        key.CopyTo(_arena.AsSpan(offset));
+        _arenaUsed += key.Length;
+        return offset;
+    }
+
+    private void Resize()
+    {
+        if (_slots.Length >= MaxSlots)
+        {
+            throw new InvalidOperationException($"A count table holds at most {MaxSlots / 2:N0} distinct keys.");
+        }
+
+        var old = _slots;
+        _slots = new Slot[old.Length * 2];
+        _mask = _slots.Length - 1;
+        foreach (ref readonly Slot slot in old.AsSpan())
+        {
+            if (slot.Hash != 0)
+            {
+                int index = (int)slot.Hash & _mask;
+                while (_slots[index].Hash != 0)
+                {
+                    index = (index + 1) & _mask;
+                }
+
+                _slots[index] = slot;
+            }
+        }
+    }
+}
+
+internal static class BitOperationsEx
+{
+    public static long RoundUpToPowerOf2(long value) => (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)value);
+}

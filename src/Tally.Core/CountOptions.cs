@@ -1,0 +1,63 @@
+namespace Tally;
+
+/// <summary>Options of a count job.</summary>
+public sealed record CountOptions
+{
+    /// <summary>The defaults.</summary>
+    public static CountOptions Default { get; } = new();
+
+    /// <summary>Map workers; defaults to the processor count.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Sources read at the same time; defaults to one more than <see cref="Workers"/>.</summary>
+    /// <remarks>
+    /// A gzip stream inflates on one core, so with gzip input the readers are CPU work too: one
+    /// more reader than workers keeps every core busy while one reader waits on the disk.
+    /// </remarks>
+    public int? ConcurrentSources { get; init; }
+
+    /// <summary>Bytes per block; tests use tiny blocks so rows cross every block edge.</summary>
+    public int BlockSize { get; init; } = TallyDefaults.BlockSize;
+
+    /// <summary>Longest line accepted; see <see cref="TallyDefaults.MaxLineLength"/>.</summary>
+    public int MaxLineLength { get; init; } = TallyDefaults.MaxLineLength;
+
+    /// <summary>Inputs smaller than this (in bytes on disk) run serially; 0 forces the pipeline.</summary>
+    public long SerialThresholdBytes { get; init; } = TallyDefaults.SerialThresholdBytes;
+
+    /// <summary>How often progress is reported.</summary>
+    public TimeSpan ProgressInterval { get; init; } = TallyDefaults.ProgressInterval;
+
+    /// <summary>The clock used for elapsed times and progress reports.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal int EffectiveConcurrentSources => ConcurrentSources ?? (Workers + 1);
+
+    internal void Validate()
+    {
+        if (Workers < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "At least one worker is needed.");
+        }
+
+        if (EffectiveConcurrentSources < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConcurrentSources), ConcurrentSources, "At least one source must be read at a time.");
+        }
+
+        if (BlockSize < 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, "Blocks must be at least 16 bytes.");
+        }
+
+        if (MaxLineLength < BlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxLineLength), MaxLineLength, "The line limit must be at least one block.");
+        }
+
+        if (ProgressInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "The progress interval must be positive.");
+        }
+    }
+}

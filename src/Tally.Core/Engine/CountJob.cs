@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using Tally.Aggregation;
+using Tally.Output;
+using Tally.Sources;
+
+namespace Tally.Engine;
+
+/// <summary>
+/// A running count of Ngram v2 sources: the total match_count of every ngram over all rows.
+/// Await it (or <see cref="Result"/>) for the result; read <see cref="Completions"/> to see each
+/// source finish, in completion order.
+/// </summary>
+/// <remarks>
+/// Sources are read concurrently (<see cref="CountOptions.ConcurrentSources"/> at a time) with
+/// bounded read-ahead, cut into line-aligned blocks, and counted by
+/// <see cref="CountOptions.Workers"/> map workers, each into tables of its own; a single merger
+/// folds each finished source into the result. Inputs below
+/// <see cref="CountOptions.SerialThresholdBytes"/> run on one thread with no pipeline.
+/// Totals are exact and identical for any worker count, block size or source order.
+/// </remarks>
+public sealed partial class CountJob
+{
+    /// <summary>Completed sources, in completion order; unbounded because it holds one small record per source.</summary>
+    private readonly Channel<SourceCompletion> _completions =
+        Channel.CreateUnbounded<SourceCompletion>(new UnboundedChannelOptions { SingleWriter = true });
+
+    private readonly SourceState[] _sources;
+    private readonly CountOptions _options;
+    private readonly long _startTimestamp;
+
+    private CountJob(IReadOnlyList<DataSource> sources, CountOptions options, IProgress<CountProgress>? progress, CancellationToken cancellationToken)
+    {
+        _options = options;
+        _sources = [.. sources.Select((s, i) => new SourceState(s, i, options.Workers))];
+        _startTimestamp = options.TimeProvider.GetTimestamp();
+
+        // Task.Run so that Start returns at once even when the serial path would otherwise run
+        // synchronously up to its first await.
+        Result = Task.Run(() => RunAsync(progress, cancellationToken), CancellationToken.None);
+    }
+
+    /// <summary>Starts counting <paramref name="sources"/>.</summary>
+    /// <param name="sources">The inputs; each is read once.</param>
+    /// <param name="options">Worker count, block size and limits; defaults when null.</param>
+    /// <param name="progress">Receives a snapshot every <see cref="CountOptions.ProgressInterval"/> and one at the end.</param>
+    /// <param name="cancellationToken">Cancels the job: the result then throws <see cref="OperationCanceledException"/> once every worker has stopped.</param>
+    public static CountJob Start(IReadOnlyList<DataSource> sources, CountOptions? options = null,
+        IProgress<CountProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sources);
+        options ??= new CountOptions();
+        options.Validate();
+        return new CountJob(sources, options, progress, cancellationToken);
+    }
+
+    /// <summary>The final result; faults with <see cref="TallyDataException"/>, <see cref="TallyInputException"/> or <see cref="OperationCanceledException"/>.</summary>
+    public Task<CountResult> Result { get; }
+
+    /// <summary>Each source as it finishes, in completion order; ends with the job, and throws its error if it fails.</summary>
+    /// <remarks>Read it once: every completion is delivered to one reader.</remarks>
+    public IAsyncEnumerable<SourceCompletion> Completions => _completions.Reader.ReadAllAsync();
+
+    /// <summary>Lets <c>await job</c> give the result.</summary>
+    public TaskAwaiter<CountResult> GetAwaiter() => Result.GetAwaiter();
+
+    /// <summary>A snapshot of the job's progress now.</summary>
+    public CountProgress Snapshot() => new(Elapsed, [.. _sources.Select(s => s.Snapshot())]);
+
+    private TimeSpan Elapsed => _options.TimeProvider.GetElapsedTime(_startTimestamp);
+
+    private async Task<CountResult> RunAsync(IProgress<CountProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var reporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task reporter = progress is null ? Task.CompletedTask : ReportProgressAsync(progress, reporting.Token);
+        var completed = new List<SourceCompletion>(_sources.Length);
+        try
+        {
+            CountTable table = IsSmall()
+                ? await RunSerialAsync(completed, cancellationToken).ConfigureAwait(false)
+                : await RunPipelineAsync(completed, cancellationToken).ConfigureAwait(false);
+            var result = new CountResult(table, completed, Elapsed);
+            _completions.Writer.TryComplete();
+            return result;
+        }
+        catch (Exception e)
+        {
+            _completions.Writer.TryComplete(e);
+            throw;
+        }
+        finally
+        {
+            await reporting.CancelAsync().ConfigureAwait(false);
+            await reporter.ConfigureAwait(false);
+            progress?.Report(Snapshot());
+        }
+    }
+
+    private bool IsSmall()
+    {
+        long total = 0;
+        foreach (var source in _sources)
+        {
+            if (source.Source.Length is not { } length)
+            {
+                return false;
+            }
+
+            total += length;
+        }
+
+        return total < _options.SerialThresholdBytes;
+    }
+
+    private async Task ReportProgressAsync(IProgress<CountProgress> progress, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_options.ProgressInterval, _options.TimeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                progress.Report(Snapshot());
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job ended; the final snapshot is reported by RunAsync.
+        }
+    }
+
+    private void Publish(SourceState source, List<SourceCompletion> completed)
+    {
+        var completion = source.Complete(Elapsed);
+        completed.Add(completion);
+        _completions.Writer.TryWrite(completion);
+    }
+
+    /// <summary>Rethrows the first real failure, or cancellation when that is all there is.</summary>
+    private static void ThrowFirst(Exception? failure, CancellationToken cancellationToken)
+    {
+        if (failure is not null)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using Tally.Aggregation;
+using Tally.Sources;
+
+namespace Tally.Engine;
+
+/// <summary>
+/// A source's life in a running job: its progress counters, and the tables the workers fill for it.
+/// </summary>
+/// <remarks>
+/// Counters are written by the reader and the workers with interlocked adds once per block (so
+/// contention is one cache line per megabyte) and read by the progress reporter at any time.
+/// </remarks>
+internal sealed class SourceState(DataSource source, int index, int workers)
+{
+    /// <summary>Outstanding holds: one for the reader until it finishes, plus one per block not yet counted.</summary>
+    /// <remarks>
+    /// Whoever takes it to zero (the reader or the last worker) hands the source to the merger.
+    /// An interlocked decrement is a full fence, so every table write a worker made before its
+    /// decrement is visible to whoever sees zero: the merger can read the tables without locks.
+    /// </remarks>
+    private int _pending = 1;
+
+    /// <summary>Rows counted; written by workers.</summary>
+    private long _rows;
+
+    /// <summary>Uncompressed bytes counted; written by workers.</summary>
+    private long _bytes;
+
+    /// <summary>The open reader, read by the progress reporter for stored bytes; null before and after reading.</summary>
+    private volatile BlockReader? _reader;
+
+    /// <summary>Stored bytes read, fixed when reading ends.</summary>
+    private long _storedBytes;
+
+    /// <summary>0 waiting, 1 running, 2 done.</summary>
+    private int _status;
+
+    public DataSource Source { get; } = source;
+
+    public int Index { get; } = index;
+
+    public string Name => Source.Name;
+
+    /// <summary>Slot <c>w</c> is created and written only by worker <c>w</c>, then read by the merger after completion.</summary>
+    public CountTable?[] WorkerTables { get; } = new CountTable?[workers];
+
+    public bool IsCompressed { get; private set; }
+
+    public TimeSpan Started { get; private set; }
+
+    public long Rows => Interlocked.Read(ref _rows);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    public long StoredBytes => _reader is { } reader ? reader.StoredBytesRead : Interlocked.Read(ref _storedBytes);
+
+    public SourceStatus Status => (SourceStatus)Volatile.Read(ref _status);
+
+    public void BeginReading(BlockReader reader, TimeSpan started)
+    {
+        Started = started;
+        IsCompressed = reader.IsCompressed;
+        _reader = reader;
+        Volatile.Write(ref _status, (int)SourceStatus.Running);
+    }
+
+    public void EndReading(BlockReader reader)
+    {
+        Interlocked.Exchange(ref _storedBytes, reader.StoredBytesRead);
+        _reader = null;
+    }
+
+    public void AddBlock() => Interlocked.Increment(ref _pending);
+
+    /// <summary>Drops one hold; true when it was the last, so the caller must hand the source on.</summary>
+    public bool Release()
+    {
+        int left = Interlocked.Decrement(ref _pending);
+        Debug.Assert(left >= 0);
+        return left == 0;
+    }
+
+    public void AddCounted(long rows, long bytes)
+    {
+        Interlocked.Add(ref _rows, rows);
+        Interlocked.Add(ref _bytes, bytes);
+    }
+
+    public SourceCompletion Complete(TimeSpan completed)
+    {
+        Volatile.Write(ref _status, (int)SourceStatus.Done);
+        return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed);
+    }
+
+    public SourceProgress Snapshot() => new(Name, Source.Length, StoredBytes, Rows, Status);
+}

@@ -1,0 +1,144 @@
+using System.Text;
+using Tally.Aggregation;
+using Tally.Engine;
+
+namespace Tally.Output;
+
+/// <summary>An ngram and its total match_count.</summary>
+/// <param name="Utf8">The ngram's bytes exactly as in the input (not necessarily valid UTF-8).</param>
+/// <param name="Total">Its total match_count.</param>
+public readonly record struct NgramTotal(ReadOnlyMemory<byte> Utf8, long Total)
+{
+    /// <summary>The ngram as text; invalid UTF-8 shows as U+FFFD.</summary>
+    public string Ngram => Encoding.UTF8.GetString(Utf8.Span);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Ngram}\t{Total}";
+}
+
+/// <summary>The totals of a finished count job: look up ngrams, list the top ones, write them all sorted.</summary>
+public sealed class CountResult
+{
+    private readonly CountTable _table;
+    private NgramTotal[]? _sorted;
+
+    internal CountResult(CountTable table, IReadOnlyList<SourceCompletion> sources, TimeSpan elapsed)
+    {
+        _table = table;
+        Sources = sources;
+        Elapsed = elapsed;
+        Rows = sources.Sum(s => s.Rows);
+    }
+
+    /// <summary>Distinct ngrams.</summary>
+    public int Count => _table.Count;
+
+    /// <summary>Rows counted over all sources.</summary>
+    public long Rows { get; }
+
+    /// <summary>Every source, in completion order.</summary>
+    public IReadOnlyList<SourceCompletion> Sources { get; }
+
+    /// <summary>Time from the job's start to its end.</summary>
+    public TimeSpan Elapsed { get; }
+
+    /// <summary>The total of <paramref name="ngram"/> (matched exactly, byte for byte in UTF-8), or 0 when absent.</summary>
+    public long GetTotal(string ngram) => GetTotal(Encoding.UTF8.GetBytes(ngram));
+
+    /// <summary>The total of the ngram with these bytes, or 0 when absent.</summary>
+    public long GetTotal(ReadOnlySpan<byte> utf8) => _table.Get(utf8);
+
+    /// <summary>The <paramref name="n"/> ngrams with the largest totals, largest first; ties in byte order of the ngram.</summary>
+    public IReadOnlyList<NgramTotal> Top(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (n == 0 || Count == 0)
+        {
+            return [];
+        }
+
+        // A min-heap of the best n so far: O(count * log n) and n entries of memory, rather than
+        // sorting every ngram when n is small.
+        var heap = new PriorityQueue<NgramTotal, NgramTotal>(n + 1, TopComparer.Instance);
+        foreach (var entry in Entries())
+        {
+            heap.Enqueue(entry, entry);
+            if (heap.Count > n)
+            {
+                heap.Dequeue();
+            }
+        }
+
+        var top = new NgramTotal[heap.Count];
+        for (int i = top.Length - 1; i >= 0; i--)
+        {
+            top[i] = heap.Dequeue();
+        }
+
+        return top;
+    }
+
+    /// <summary>Every ngram sorted by its bytes (ordinal), so output is the same on every run.</summary>
+    public IReadOnlyList<NgramTotal> Sorted()
+    {
+        if (_sorted is null)
+        {
+            var all = Entries().ToArray();
+            Array.Sort(all, static (a, b) => a.Utf8.Span.SequenceCompareTo(b.Utf8.Span));
+            _sorted = all;
+        }
+
+        return _sorted;
+    }
+
+    /// <summary>Writes <c>ngram TAB total</c> lines for every ngram in byte order.</summary>
+    public async Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var buffer = new byte[1 << 16];
+        int used = 0;
+        foreach (var entry in Sorted())
+        {
+            int needed = entry.Utf8.Length + 22;
+            if (buffer.Length - used < needed)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+                used = 0;
+                if (buffer.Length < needed)
+                {
+                    buffer = new byte[needed];
+                }
+            }
+
+            used += TsvFormat.WriteRow(buffer.AsSpan(used), entry.Utf8.Span, entry.Total);
+        }
+
+        await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the sorted TSV to <paramref name="path"/>: whole or not at all.</summary>
+    public Task WriteTsvAsync(string path, CancellationToken cancellationToken = default)
+        => AtomicFile.WriteAsync(path, stream => WriteTsvAsync(stream, cancellationToken), cancellationToken);
+
+    private IEnumerable<NgramTotal> Entries()
+    {
+        var (keys, offsets, totals) = _table.Compact();
+        for (int i = 0; i < totals.Length; i++)
+        {
+            yield return new NgramTotal(keys.AsMemory(offsets[i], offsets[i + 1] - offsets[i]), totals[i]);
+        }
+    }
+
+    private sealed class TopComparer : IComparer<NgramTotal>
+    {
+        public static readonly TopComparer Instance = new();
+
+        // The heap's minimum is the entry to drop first: the smallest total, and among equal
+        // totals the one latest in byte order, so ties keep the earliest ngrams.
+        public int Compare(NgramTotal x, NgramTotal y)
+        {
+            int byTotal = x.Total.CompareTo(y.Total);
+            return byTotal != 0 ? byTotal : y.Utf8.Span.SequenceCompareTo(x.Utf8.Span);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+namespace Tally;
+
+/// <summary>Every tuning constant of the engine, with where its number comes from.</summary>
+public static class TallyDefaults
+{
+    /// <summary>Bytes per block handed from a reader to a map worker.</summary>
+    /// <remarks>
+    /// 1 MiB: large enough that per-block costs (a channel hop, a pooled rent, a newline count)
+    /// are below 0.1% of parsing it, small enough that a block plus the worker's hot table lines
+    /// stay near L2 and that the read-ahead bound below stays a few tens of MB.
+    /// </remarks>
+    public const int BlockSize = 1 << 20;
+
+    /// <summary>Longest line accepted before the job fails with a clear error.</summary>
+    /// <remarks>
+    /// A reader doubles its buffer to hold a line longer than a block; this caps that growth so a
+    /// file without newlines (a wrong input, a binary file) cannot take unbounded memory.
+    /// Real Ngram rows are under 1 KB.
+    /// </remarks>
+    public const int MaxLineLength = 64 << 20;
+
+    /// <summary>Blocks that may wait in the channel between readers and workers, per worker.</summary>
+    /// <remarks>
+    /// Two per worker keeps every worker fed while a reader is between reads (double buffering)
+    /// and bounds read-ahead memory at about <c>workers * 2 * BlockSize</c>.
+    /// </remarks>
+    public const int BlocksInFlightPerWorker = 2;
+
+    /// <summary>Inputs whose known total size is below this run on one thread, with no pipeline.</summary>
+    /// <remarks>
+    /// Starting workers and channels costs about a millisecond; parsing 1 MiB costs about the
+    /// same, so below this size the serial path is as fast or faster and is simpler to debug.
+    /// </remarks>
+    public const long SerialThresholdBytes = 1 << 20;
+
+    /// <summary>How often a running job reports progress to an <see cref="IProgress{T}"/>.</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Buffer of the file stream under a gzip decoder.</summary>
+    /// <remarks>The decoder pulls compressed input in small reads; 64 KiB turns them into few syscalls.</remarks>
+    public const int CompressedReadBuffer = 64 << 10;
+
+    /// <summary>Initial slot count of a worker's hash table (a power of two).</summary>
+    public const int InitialTableCapacity = 1 << 14;
+}
