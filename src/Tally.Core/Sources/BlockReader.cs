@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Compression;
 
 namespace Tally.Sources;
 
@@ -74,9 +73,9 @@ internal sealed class BlockReader : IDisposable
             var magic = await raw.PeekAsync(2, cancellationToken).ConfigureAwait(false);
             bool gzip = magic.Length == 2 && magic.Span[0] == 0x1f && magic.Span[1] == 0x8b;
 
-            // GZipStream reads concatenated members to the end since .NET Core 3.0, which is what
-            // pigz and split-then-cat archives produce; the tests pin that.
-            Stream data = gzip ? new GZipStream(raw, CompressionMode.Decompress, leaveOpen: true) : raw;
+            // Every concatenated member is read (pigz and `cat a.gz b.gz` make them), and a
+            // stream cut short is an error rather than a shorter file: see GzipDecoder.
+            Stream data = gzip ? new GzipDecoder(new NonClosingStream(raw)) : raw;
             return new BlockReader(source, raw, data, gzip, blockSize, maxLineLength);
         }
         catch (IOException e)
@@ -176,8 +175,7 @@ internal sealed class BlockReader : IDisposable
             }
             catch (InvalidDataException e)
             {
-                throw new TallyDataException(_source.Name, null,
-                    $"corrupt gzip data near compressed byte {_raw.BytesRead:N0}: {e.Message}", e);
+                throw new TallyDataException(_source.Name, null, e.Message, e);
             }
             catch (IOException e)
             {

@@ -1,0 +1,101 @@
+namespace Tally.Tests.Support;
+
+/// <summary>Serves a first part of its data at once and the rest only after <see cref="Open"/>; counts reads.</summary>
+internal sealed class GatedStream(byte[] first, byte[] rest) : Stream
+{
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _position;
+    private int _reads;
+
+    public int Reads => Volatile.Read(ref _reads);
+
+    public void Open() => _gate.TrySetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _reads);
+        if (_position >= first.Length)
+        {
+            await _gate.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var data = _position < first.Length ? first.AsMemory(_position) : rest.AsMemory(_position - first.Length);
+        int n = Math.Min(buffer.Length, data.Length);
+        data.Slice(0, n).CopyTo(buffer);
+        _position += n;
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>Rows forever, until cancelled; counts reads so a test can see reading stop.</summary>
+internal sealed class EndlessStream : Stream
+{
+    private static readonly byte[] s_row = "endless\t2000\t1\t1\n"u8.ToArray();
+    private long _position;
+    private int _reads;
+
+    public int Reads => Volatile.Read(ref _reads);
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        Interlocked.Increment(ref _reads);
+        for (int i = 0; i < buffer.Length; i++)
+        {
+            buffer[i] = s_row[(int)(_position++ % s_row.Length)];
+        }
+
+        return buffer.Length;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // A real disk read yields; so does this, so cancellation is observed between reads.
+        await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested();
+        return Read(buffer.Span);
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
