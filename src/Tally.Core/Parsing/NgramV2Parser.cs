@@ -207,8 +207,13 @@ internal static class NgramV2Parser
     private static string NumberProblem(ReadOnlySpan<byte> block, int fieldStart, int column)
     {
         ReadOnlySpan<byte> rest = block.Slice(fieldStart);
-        int end = rest.IndexOfAny((byte)'\t', (byte)'\n', (byte)'\r');
+        int end = rest.IndexOfAny((byte)'\t', (byte)'\n');
         ReadOnlySpan<byte> field = end < 0 ? rest : rest.Slice(0, end);
+        if (field.EndsWith((byte)'\r') && (end < 0 || rest[end] == (byte)'\n'))
+        {
+            field = field[..^1];
+        }
+
         string name = column switch { 2 => "year", 3 => "match_count", _ => "volume_count" };
         bool allDigits = !field.IsEmpty && field.IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
         return allDigits
