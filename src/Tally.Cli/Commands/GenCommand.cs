@@ -1,14 +1,50 @@
 using System.CommandLine;
+using Tally.Cli.Rendering;
+using Tally.Generation;
 
 namespace Tally.Cli.Commands;
 
-/// <summary><c>tally gen</c>: writes a reproducible synthetic Ngram v2 set (see Tally.Generation).</summary>
+/// <summary><c>tally gen</c>: writes a reproducible synthetic Ngram v2 set, one file per letter.</summary>
 internal static class GenCommand
 {
     public static Command Create(CliEnvironment environment)
     {
-        var command = new Command("gen", "Write synthetic Google Books Ngram v2 files (reproducible from a seed).");
-        command.SetAction((_, _) => Task.FromResult(environment is null ? 1 : ExitCodes.Usage));
+        var output = new Option<string>("--out", "-o") { Description = "Folder to write into (created if missing).", Required = true };
+        var letters = new Option<string>("--letters") { Description = "One file per letter, like the real per-letter files.", DefaultValueFactory = _ => "abc" };
+        var rows = new Option<long>("--rows") { Description = "Rows per file (approximate).", DefaultValueFactory = _ => 1_000_000 };
+        var baseWords = new Option<int>("--base-words") { Description = "Distinct base words per file, before variants.", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<int>("--seed") { Description = "Seed; the same options give the same bytes.", DefaultValueFactory = _ => 1 };
+        var plain = new Option<bool>("--plain") { Description = "Write uncompressed files instead of gzip." };
+
+        var command = new Command("gen", "Write synthetic Google Books Ngram v2 files (Zipf totals, sorted rows, reproducible from a seed).")
+        {
+            output, letters, rows, baseWords, seed, plain,
+        };
+
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            var options = new NgramV2GeneratorOptions
+            {
+                Seed = parsed.GetValue(seed),
+                Rows = parsed.GetValue(rows),
+                BaseWords = parsed.GetValue(baseWords),
+                Gzip = !parsed.GetValue(plain),
+            };
+            string folder = parsed.GetValue(output)!;
+            string set = parsed.GetValue(letters)!;
+            if (options.Rows < 1 || options.BaseWords < 1 || set.Length == 0 || !set.All(char.IsAsciiLetterLower))
+            {
+                throw new UsageException("--rows and --base-words must be positive, and --letters lower-case a-z");
+            }
+
+            var paths = await NgramV2Generator.WriteSetAsync(folder, set, options, cancellationToken).ConfigureAwait(false);
+            foreach (string path in paths)
+            {
+                await environment.Out.WriteLineAsync($"{path}\t{Units.Bytes(new FileInfo(path).Length)}").ConfigureAwait(false);
+            }
+
+            return ExitCodes.Ok;
+        });
         return command;
     }
 }

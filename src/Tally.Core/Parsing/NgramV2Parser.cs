@@ -25,6 +25,7 @@ internal static class NgramV2Parser
     /// <param name="source">Source name for error messages.</param>
     /// <param name="firstLine">Line number of the block's first line, for error messages.</param>
     /// <returns>Rows parsed.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Parse(ReadOnlySpan<byte> block, CountTable table, string source, long firstLine)
     {
         int pos = 0;
@@ -37,14 +38,31 @@ internal static class NgramV2Parser
         {
             int lineStart = pos;
             ReadOnlySpan<byte> rest = block.Slice(pos);
-            int keyEnd = rest.IndexOfAny((byte)'\t', (byte)'\n');
-            if (keyEnd <= 0 || rest[keyEnd] != (byte)'\t')
+            ReadOnlySpan<byte> key;
+            bool sameKey;
+
+            // Most rows continue the run of the row before (one row per year), so first check
+            // for the run's key and a TAB: one short compare instead of a search. The run's key
+            // holds no TAB or newline, so a match means this row's key is exactly that key.
+            if (!runKey.IsEmpty && rest.Length > runKey.Length && rest[runKey.Length] == (byte)'\t'
+                && rest.StartsWith(runKey))
             {
-                throw Malformed(block, lineStart, source, firstLine, KeyProblem(rest, keyEnd));
+                key = runKey;
+                sameKey = true;
+            }
+            else
+            {
+                int keyEnd = rest.IndexOfAny((byte)'\t', (byte)'\n');
+                if (keyEnd <= 0 || rest[keyEnd] != (byte)'\t')
+                {
+                    throw Malformed(block, lineStart, source, firstLine, KeyProblem(rest, keyEnd));
+                }
+
+                key = rest.Slice(0, keyEnd);
+                sameKey = false;
             }
 
-            ReadOnlySpan<byte> key = rest.Slice(0, keyEnd);
-            pos += keyEnd + 1;
+            pos += key.Length + 1;
 
             int yearStart = pos;
             pos = SkipNumber(block, pos, lineStart, source, firstLine, column: 2);
@@ -58,7 +76,7 @@ internal static class NgramV2Parser
             pos = EndOfLine(block, pos, lineStart, source, firstLine);
             rows++;
 
-            if (runKey.Length == key.Length && key.SequenceEqual(runKey))
+            if (sameKey)
             {
                 runTotal = AddChecked(runTotal, count, key, block, lineStart, source, firstLine);
             }

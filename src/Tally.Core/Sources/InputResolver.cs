@@ -7,7 +7,7 @@ public static class InputResolver
     public const string StandardInputName = "<stdin>";
 
     /// <summary>Resolves <paramref name="inputs"/> in order; a file named twice is counted once.</summary>
-    /// <param name="inputs">Paths of files, folders (every file directly in them, in name order), patterns, or <c>-</c>.</param>
+    /// <param name="inputs">Paths of files, folders (every file directly in them but hidden ones, in name order), patterns, or <c>-</c>.</param>
     /// <param name="standardInput">Opens standard input for <c>-</c>.</param>
     /// <exception cref="TallyInputException">An input is missing, unreadable, or matches no file; the message names it.</exception>
     public static IReadOnlyList<DataSource> Resolve(IEnumerable<string> inputs, Func<Stream>? standardInput = null)
@@ -57,7 +57,8 @@ public static class InputResolver
             string[] files;
             try
             {
-                files = Directory.GetFiles(input);
+                // Hidden files (.DS_Store, editor swap files, tool state) are never data.
+                files = [.. Directory.GetFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.'))];
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
