@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Tally.Aggregation;
 using Tally.Output;
@@ -77,9 +76,7 @@ public sealed partial class CountJob
         var completed = new List<SourceCompletion>(_sources.Length);
         try
         {
-            CountTable table = IsSmall()
-                ? await RunSerialAsync(completed, cancellationToken).ConfigureAwait(false)
-                : await RunPipelineAsync(completed, cancellationToken).ConfigureAwait(false);
+            var table = await CountAsync(completed, cancellationToken).ConfigureAwait(false);
             var result = new CountResult(table, completed, Elapsed);
             _completions.Writer.TryComplete();
             return result;
@@ -95,6 +92,73 @@ public sealed partial class CountJob
             await reporter.ConfigureAwait(false);
             progress?.Report(Snapshot());
         }
+    }
+
+    /// <summary>Runs the executor (the map step) and the merger (the reduce) side by side.</summary>
+    private async Task<CountTable> CountAsync(List<SourceCompletion> completed, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var failure = new FirstFailure(stop);
+
+        // Unbounded is safe: it holds at most one entry per source.
+        var finished = Channel.CreateUnbounded<SourceState>(new UnboundedChannelOptions { SingleReader = true });
+        ISourceExecutor executor = IsSmall() ? SerialExecutor.Instance : ThreadExecutor.Instance;
+        var context = new JobContext(_sources, _options, () => Elapsed);
+
+        Task map = failure.Guard(async () =>
+        {
+            try
+            {
+                await executor.RunAsync(context, finished.Writer, stop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                finished.Writer.TryComplete();
+            }
+        });
+        Task<CountTable?> reduce = failure.Guard(() => MergeAsync(finished.Reader, completed, stop.Token));
+
+        await FirstFailure.Quietly(map).ConfigureAwait(false);
+        await FirstFailure.Quietly(reduce).ConfigureAwait(false);
+        failure.ThrowIfAny(cancellationToken);
+        return await reduce.ConfigureAwait(false) ?? new CountTable();
+    }
+
+    /// <summary>Folds each finished source's tables into the result, in completion order.</summary>
+    private async Task<CountTable?> MergeAsync(ChannelReader<SourceState> finished, List<SourceCompletion> completed, CancellationToken cancellationToken)
+    {
+        CountTable? result = null;
+        await foreach (var source in finished.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            for (int w = 0; w < source.WorkerTables.Length; w++)
+            {
+                if (source.WorkerTables[w] is not { } table)
+                {
+                    continue;
+                }
+
+                source.WorkerTables[w] = null;
+                if (result is null)
+                {
+                    // The first table is adopted, not copied: no executor touches it any more.
+                    result = table;
+                    continue;
+                }
+
+                try
+                {
+                    result.MergeFrom(table);
+                }
+                catch (OverflowException e)
+                {
+                    throw new TallyDataException(source.Name, null, e.Message, e);
+                }
+            }
+
+            Publish(source, completed);
+        }
+
+        return result;
     }
 
     private bool IsSmall()
@@ -134,16 +198,5 @@ public sealed partial class CountJob
         var completion = source.Complete(Elapsed);
         completed.Add(completion);
         _completions.Writer.TryWrite(completion);
-    }
-
-    /// <summary>Rethrows the first real failure, or cancellation when that is all there is.</summary>
-    private static void ThrowFirst(Exception? failure, CancellationToken cancellationToken)
-    {
-        if (failure is not null)
-        {
-            ExceptionDispatchInfo.Throw(failure);
-        }
-
-        cancellationToken.ThrowIfCancellationRequested();
     }
 }

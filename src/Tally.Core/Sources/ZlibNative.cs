@@ -44,4 +44,16 @@ internal static unsafe partial class ZlibNative
 
     [LibraryImport(Library, EntryPoint = "CompressionNative_InflateEnd")]
     public static partial int InflateEnd(ZStream* stream);
+
+    [LibraryImport(Library, EntryPoint = "CompressionNative_Crc32")]
+    public static partial uint Crc32(uint crc, byte* buffer, int length);
+
+    /// <summary>CRC-32 (the gzip polynomial) of <paramref name="data"/>, continuing from <paramref name="crc"/>.</summary>
+    public static uint Crc32(uint crc, ReadOnlySpan<byte> data)
+    {
+        fixed (byte* p = data)
+        {
+            return Crc32(crc, p, data.Length);
+        }
+    }
 }

@@ -1,0 +1,127 @@
+using System.Buffers;
+using System.Threading.Channels;
+using Tally.Aggregation;
+using Tally.Parsing;
+using Tally.Sources;
+
+namespace Tally.Engine;
+
+/// <summary>
+/// readers (async, <c>ConcurrentSources</c> at a time) -> bounded block channel -> map workers
+/// (one table per worker per source) -> finished sources, in completion order.
+/// </summary>
+internal sealed class ThreadExecutor : ISourceExecutor
+{
+    /// <summary>A block on its way from a reader to a worker.</summary>
+    private readonly record struct WorkItem(SourceState Source, BlockData Block);
+
+    public static ThreadExecutor Instance { get; } = new();
+
+    public async Task RunAsync(JobContext context, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+
+        // One token for every stage: the first failure cancels it, so a bad row in one source
+        // stops the readers and workers of all the others promptly instead of finishing them.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var failure = new FirstFailure(stop);
+
+        // Bounded, so readers wait when workers fall behind: read-ahead memory stays at about
+        // workers * BlocksInFlightPerWorker blocks whatever the input size.
+        var blocks = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(options.Workers * TallyDefaults.BlocksInFlightPerWorker)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = options.Workers == 1,
+        });
+
+        Task readers = failure.Guard(() => ReadAllAsync(context, blocks.Writer, finished, stop.Token));
+        Task[] workers = [.. Enumerable.Range(0, options.Workers)
+            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(w, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
+
+        await FirstFailure.Quietly(readers).ConfigureAwait(false);
+        blocks.Writer.TryComplete();
+        await Task.WhenAll(workers.Select(FirstFailure.Quietly)).ConfigureAwait(false);
+        ReturnUnread(blocks.Reader);
+        failure.ThrowIfAny(cancellationToken);
+    }
+
+    private static async Task ReadAllAsync(JobContext context, ChannelWriter<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var parallel = new ParallelOptions
+            {
+                MaxDegreeOfParallelism = context.Options.EffectiveConcurrentSources,
+                CancellationToken = cancellationToken,
+            };
+
+            // Sources start in the order given and run ConcurrentSources at a time; each reader
+            // is an async loop, so a reader waiting on the disk or on a full channel holds no thread.
+            await Parallel.ForEachAsync(context.Sources, parallel,
+                (source, token) => ReadSourceAsync(context, source, blocks, finished, token)).ConfigureAwait(false);
+        }
+        finally
+        {
+            blocks.TryComplete();
+        }
+    }
+
+    private static async ValueTask ReadSourceAsync(JobContext context, SourceState source, ChannelWriter<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        using (var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false))
+        {
+            source.BeginReading(reader, context.Elapsed);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
+            {
+                source.AddBlock();
+                try
+                {
+                    await blocks.WriteAsync(new WorkItem(source, block), cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    ArrayPool<byte>.Shared.Return(block.Buffer);
+                    throw;
+                }
+            }
+
+            source.EndReading(reader);
+        }
+
+        if (source.Release())
+        {
+            finished.TryWrite(source);
+        }
+    }
+
+    private static async Task WorkAsync(int worker, ChannelReader<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
+    {
+        await foreach (var (source, block) in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                var table = source.WorkerTables[worker] ??= new CountTable();
+                long rows = NgramV2Parser.Parse(block.Span, table, source.Name, block.FirstLine);
+                source.AddCounted(rows, block.Length);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(block.Buffer);
+            }
+
+            if (source.Release())
+            {
+                finished.TryWrite(source);
+            }
+        }
+    }
+
+    private static void ReturnUnread(ChannelReader<WorkItem> blocks)
+    {
+        while (blocks.TryRead(out var item))
+        {
+            ArrayPool<byte>.Shared.Return(item.Block.Buffer);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text;
+using Tally.Aggregation;
+
+namespace Tally.Tests;
+
+public sealed class CountTableFormatTests
+{
+    private static CountTable Sample()
+    {
+        var table = new CountTable();
+        var random = new Random(4);
+        for (int i = 0; i < 5000; i++)
+        {
+            table.Add(Encoding.UTF8.GetBytes($"k{random.Next(2000)}é"), random.NextInt64(long.MaxValue / 10_000));
+        }
+
+        table.Add([0xFF, 0x00, 0xC3], long.MaxValue / 2);
+        table.Add(""u8, 1);
+        return table;
+    }
+
+    [Fact]
+    public void WriteThenRead_RoundTripsEveryEntry()
+    {
+        var table = Sample();
+        var stream = new MemoryStream();
+
+        CountTableFormat.Write(table, stream);
+        var read = CountTableFormat.Read(stream.ToArray());
+
+        Assert.Equal(table.Count, read.Count);
+        var (keys, offsets, totals) = table.Compact();
+        for (int i = 0; i < totals.Length; i++)
+        {
+            Assert.Equal(totals[i], read.Get(keys.AsSpan(offsets[i], offsets[i + 1] - offsets[i])));
+        }
+    }
+
+    [Fact]
+    public void Read_AnyFlippedByteOrCut_IsRejected()
+    {
+        var stream = new MemoryStream();
+        CountTableFormat.Write(Sample(), stream);
+        var bytes = stream.ToArray();
+
+        for (int i = 0; i < bytes.Length; i += 1 + (bytes.Length / 200))
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[i] ^= 0x10;
+            Assert.Throws<InvalidDataException>(() => CountTableFormat.Read(damaged));
+            Assert.Throws<InvalidDataException>(() => CountTableFormat.Read(bytes.AsSpan(0, i)));
+        }
+    }
+}
