@@ -28,7 +28,7 @@ public sealed class CountTable
     public CountTable(int capacity = TallyDefaults.InitialTableCapacity)
     {
         int slots = (int)Math.Min(MaxSlots, BitOperationsEx.RoundUpToPowerOf2(Math.Max(16, capacity * 2)));
-        _slots = new Slot[slots];
+        _slots = AllocateSlots(slots);
         _mask = slots - 1;
         _arena = new byte[Math.Max(256, capacity * 12)];
     }
@@ -217,6 +217,25 @@ public sealed class CountTable
         return offset;
     }
 
+    /// <summary>Allocates slots and writes once to every page of them.</summary>
+    /// <remarks>
+    /// Probing reads a slot before writing it. On fresh memory that read maps the kernel's shared
+    /// zero page, and the first write then copies it and flushes the TLB of every core running
+    /// the process: an inter-processor interrupt per 4 KiB page. Measured on the standard set,
+    /// those faults were the largest item of system time. A first write to a fresh page needs no flush.
+    /// </remarks>
+    private static Slot[] AllocateSlots(int count)
+    {
+        var slots = new Slot[count];
+        int perPage = Math.Max(1, Environment.SystemPageSize / Unsafe.SizeOf<Slot>());
+        for (int i = 0; i < slots.Length; i += perPage)
+        {
+            slots[i].Hash = 0;
+        }
+
+        return slots;
+    }
+
     private void Resize()
     {
         if (_slots.Length >= MaxSlots)
@@ -225,7 +244,7 @@ public sealed class CountTable
         }
 
         var old = _slots;
-        _slots = new Slot[old.Length * 2];
+        _slots = AllocateSlots(old.Length * 2);
         _mask = _slots.Length - 1;
         foreach (ref readonly Slot slot in old.AsSpan())
         {
