@@ -20,7 +20,7 @@ public readonly record struct NgramTotal(ReadOnlyMemory<byte> Utf8, long Total)
 public sealed class CountResult
 {
     private readonly CountTable _table;
-    private NgramTotal[]? _sorted;
+    private SortedTotals? _sorted;
 
     internal CountResult(CountTable table, IReadOnlyList<SourceCompletion> sources, TimeSpan elapsed)
     {
@@ -81,25 +81,28 @@ public sealed class CountResult
     /// <summary>Every ngram sorted by its bytes (ordinal), so output is the same on every run.</summary>
     public IReadOnlyList<NgramTotal> Sorted()
     {
-        if (_sorted is null)
+        var sorted = Sort();
+        var all = new NgramTotal[sorted.Order.Length];
+        for (int i = 0; i < all.Length; i++)
         {
-            var all = Entries().ToArray();
-            Array.Sort(all, static (a, b) => a.Utf8.Span.SequenceCompareTo(b.Utf8.Span));
-            _sorted = all;
+            all[i] = sorted.At(i);
         }
 
-        return _sorted;
+        return all;
     }
 
     /// <summary>Writes <c>ngram TAB total</c> lines for every ngram in byte order.</summary>
     public async Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        var sorted = Sort();
         var buffer = new byte[1 << 16];
         int used = 0;
-        foreach (var entry in Sorted())
+        for (int i = 0; i < sorted.Order.Length; i++)
         {
-            int needed = entry.Utf8.Length + 22;
+            var (range, total) = sorted.Row(i);
+            var key = sorted.Keys.AsMemory(range);
+            int needed = key.Length + 22;
             if (buffer.Length - used < needed)
             {
                 await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
@@ -110,7 +113,7 @@ public sealed class CountResult
                 }
             }
 
-            used += TsvFormat.WriteRow(buffer.AsSpan(used), entry.Utf8.Span, entry.Total);
+            used += TsvFormat.WriteRow(buffer.AsSpan(used), key.Span, total);
         }
 
         await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
@@ -119,6 +122,8 @@ public sealed class CountResult
     /// <summary>Writes the sorted TSV to <paramref name="path"/>: whole or not at all.</summary>
     public Task WriteTsvAsync(string path, CancellationToken cancellationToken = default)
         => AtomicFile.WriteAsync(path, stream => WriteTsvAsync(stream, cancellationToken), cancellationToken);
+
+    private SortedTotals Sort() => _sorted ??= SortedTotals.Create(_table);
 
     private IEnumerable<NgramTotal> Entries()
     {
