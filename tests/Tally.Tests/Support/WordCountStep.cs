@@ -4,13 +4,13 @@ using Tally.Mapping;
 namespace Tally.Tests.Support;
 
 /// <summary>
-/// A map step a library user might write (it is the README's example): every space-separated
-/// word of a text line adds 1 to its total; a line holding a NUL byte is not text.
+/// A map step a library user might write: every space-separated word of a text line adds 1 to its
+/// total; a line holding a NUL byte is not text. The README shows this class as its example; keep them the same.
 /// </summary>
 internal sealed class WordCountStep : MapStep
 {
     public WordCountStep()
-        : base("word-count")
+        : base("word-count")   // the name worker processes know it by
     {
     }
 
@@ -25,7 +25,7 @@ internal sealed class WordCountStep : MapStep
             var line = (end < 0 ? rest : rest[..end]).TrimEnd((byte)'\r');
             if (line.Contains((byte)0))
             {
-                context.Malformed(block, offset, "a NUL byte: this is not text");
+                context.Malformed(block, offset, "a NUL byte: this is not text");   // throws "path:line: ..."
             }
 
             foreach (var word in line.Split((byte)' '))
