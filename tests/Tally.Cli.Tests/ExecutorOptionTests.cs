@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using Tally.Cli.Rendering;
+using Tally.Engine;
 
 namespace Tally.Cli.Tests;
 
@@ -49,6 +51,17 @@ public sealed class ExecutorOptionTests : IDisposable
         Assert.Equal(1, processes.ExitCode);
         Assert.Equal($"tally: {bad}:2: column 3 (match_count): \"-5\" is not a non-negative integer\n", processes.Error);
         Assert.Equal(threads.Error, processes.Error);
+    }
+
+    [Theory]
+    [InlineData(0, "tally: done a.gz: 10 rows, 100 B in 1.00 s")]
+    [InlineData(1, "tally: done a.gz: 10 rows, 100 B in 1.00 s (counted again after 1 failed worker process)")]
+    [InlineData(2, "tally: done a.gz: 10 rows, 100 B in 1.00 s (counted again after 2 failed worker processes)")]
+    public void VerboseLine_SaysWhenAWorkerFailedOnTheInput(int retries, string expected)
+    {
+        var done = new SourceCompletion(0, "a.gz", true, 50, 100, 10, TimeSpan.Zero, TimeSpan.FromSeconds(1)) { Retries = retries };
+
+        Assert.Equal(expected, PlainProgress.Describe(done));
     }
 
     [Fact]

@@ -97,11 +97,12 @@ internal sealed class ProcessExecutor : ISourceExecutor
                             worker = null;
                         }
 
-                        source.SetRemote(0, 0, 0, false);
                         if (attempt == TallyDefaults.WorkerRetries)
                         {
                             throw new TallyWorkerException(source.Name, $"gave up after {attempt + 1} worker processes failed on it; the last {reason}", crash);
                         }
+
+                        source.BeginRetry();
                     }
                 }
             }

@@ -90,7 +90,7 @@ internal sealed partial class SourceState(DataSource source, int index, int work
     public SourceCompletion Complete(TimeSpan completed)
     {
         Volatile.Write(ref _status, (int)SourceStatus.Done);
-        return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed);
+        return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed) { Retries = Retries };
     }
 
     public SourceProgress Snapshot() => new(Name, Source.Length, StoredBytes, Rows, Status);

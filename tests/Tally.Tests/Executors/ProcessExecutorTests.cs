@@ -55,6 +55,7 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
         Assert.True(File.Exists(marker));
         Assert.Single(_events, e => e.Kind == WorkerEventKind.TaskSent && e.Attempt == 1);
         Assert.Equal(3, _events.Count(e => e.Kind == WorkerEventKind.Started));
+        Assert.Equal(1, result.Sources.Sum(s => s.Retries));
         AssertNothingLeftRunning();
     }
 
@@ -84,6 +85,7 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
         Assert.Equal(ReferenceCount.Count(files), ReferenceCount.FromResult(result));
         Assert.Equal(5, result.Sources.Count);
         Assert.Contains(_events, e => e.Kind == WorkerEventKind.TaskSent && e.Attempt == 1);
+        Assert.Equal(1, result.Sources.Sum(s => s.Retries));
         AssertNothingLeftRunning();
     }
 
