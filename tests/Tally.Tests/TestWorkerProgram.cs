@@ -14,7 +14,8 @@ namespace Tally.Tests;
 /// Test hooks replace the built-in <c>ngram-v2</c> step by a wrapper that misbehaves, so a parent
 /// counting Ngram files meets a crashing worker without any hook in the library itself:
 /// <c>--crash-once FILE</c> exits mid-task in the first worker to create FILE;
-/// <c>--crash-always</c> exits mid-task every time.
+/// <c>--crash-always</c> exits mid-task every time; <c>--print-to-stdout</c> writes a debug line to
+/// stdout, the protocol's channel, as a careless map step would.
 /// </remarks>
 internal static class TestWorkerProgram
 {
@@ -34,6 +35,10 @@ internal static class TestWorkerProgram
         else if (hooks is ["--crash-always"])
         {
             registry.Replace(new CrashingStep(marker: null));
+        }
+        else if (hooks is ["--print-to-stdout"])
+        {
+            registry.Replace(new PrintingStep());
         }
 
         return await WorkerHost.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(), registry);
@@ -70,6 +75,17 @@ internal static class TestWorkerProgram
             {
                 return false;
             }
+        }
+    }
+
+    /// <summary><c>ngram-v2</c> that prints a debug line to stdout for every block.</summary>
+    private sealed class PrintingStep() : MapStep(NgramV2MapStep.StepName)
+    {
+        public override long Map(ReadOnlySpan<byte> block, CountTable table, in MapContext context)
+        {
+            Console.Out.WriteLine($"debug: mapping {block.Length} bytes");
+            Console.Out.Flush();
+            return NgramV2MapStep.Instance.Map(block, table, context);
         }
     }
 }

@@ -90,7 +90,7 @@ internal sealed class ProcessExecutor : ISourceExecutor
                     {
                         // A worker killed because the job stops is no crash of the task.
                         cancellationToken.ThrowIfCancellationRequested();
-                        string reason = worker is null ? crash.Message : await worker.DescribeEndAsync("during the task").ConfigureAwait(false);
+                        string reason = worker is null ? crash.Message : await worker.DescribeCrashAsync(crash).ConfigureAwait(false);
                         if (worker is not null)
                         {
                             await worker.DisposeAsync().ConfigureAwait(false);

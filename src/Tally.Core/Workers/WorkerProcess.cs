@@ -106,6 +106,22 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Kills the process when <paramref name="cancellationToken"/> fires, which ends any read from it.</summary>
     public CancellationTokenRegistration KillOn(CancellationToken cancellationToken) => cancellationToken.Register(static w => ((WorkerProcess)w!).Kill(), this);
 
+    /// <summary>What went wrong with the worker in <paramref name="crash"/>, for a message.</summary>
+    /// <remarks>
+    /// A worker that broke the protocol (typically a map step printing to stdout) is still running:
+    /// it is killed at once and the violation is the reason. One that ended is described by how it ended.
+    /// </remarks>
+    public async Task<string> DescribeCrashAsync(WorkerCrashException crash)
+    {
+        if (crash.InnerException is not InvalidDataException violation)
+        {
+            return await DescribeEndAsync("during the task").ConfigureAwait(false);
+        }
+
+        Kill();
+        return $"worker process {Id} wrote something to stdout that is not the protocol ({violation.Message}): nothing but WorkerHost may write there" + LastStderr();
+    }
+
     /// <summary>Why the worker ended, for a message: its exit code or signal and its last stderr line.</summary>
     /// <remarks>Waits briefly for the exit, so the code is known when the output broke because the process died.</remarks>
     public async Task<string> DescribeEndAsync(string when)
@@ -122,13 +138,18 @@ internal sealed class WorkerProcess : IAsyncDisposable
         string how = !_process.HasExited ? "stopped answering"
             : _process.ExitCode > 128 ? string.Create(CultureInfo.InvariantCulture, $"was killed by signal {_process.ExitCode - 128}")
             : string.Create(CultureInfo.InvariantCulture, $"exited with code {_process.ExitCode}");
+        return $"worker process {Id} {how} {when}" + LastStderr();
+    }
+
+    private string LastStderr()
+    {
         string? last;
         lock (_stderr)
         {
             last = _stderr.LastOrDefault(l => !string.IsNullOrWhiteSpace(l));
         }
 
-        return $"worker process {Id} {how} {when}" + (last is null ? "" : $" (stderr: {last.Trim()})");
+        return last is null ? "" : $" (stderr: {last.Trim()})";
     }
 
     /// <summary>Closes the worker's input, which ends it, and waits for it to exit.</summary>

@@ -106,6 +106,20 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
     }
 
     [Fact]
+    public async Task MapStepPrintingToStdout_IsACrash_ExplainedAsSuch()
+    {
+        using var folder = new TempFolder();
+        var (_, sources) = WriteSet(folder, 1);
+
+        var error = await Assert.ThrowsAsync<TallyWorkerException>(() =>
+            CountJob.Start(sources, Processes(1, 4096, TestWorker.Command("--print-to-stdout"))).Result.WaitAsync(Guard));
+
+        Assert.Contains("wrote something to stdout that is not the protocol", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, _events.Count(e => e.Kind == WorkerEventKind.TaskSent));
+        AssertNothingLeftRunning();
+    }
+
+    [Fact]
     public async Task BadRow_IsNotRetried()
     {
         using var folder = new TempFolder();
