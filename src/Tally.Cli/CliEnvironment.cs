@@ -11,6 +11,12 @@ internal sealed class CliEnvironment
 
     public required Func<Stream> OpenStandardInput { get; init; }
 
+    /// <summary>Raw stdout, for <c>tally worker</c>'s binary protocol.</summary>
+    public Func<Stream> OpenStandardOutput { get; init; } = Console.OpenStandardOutput;
+
+    /// <summary>How <c>--executor processes</c> starts a worker: this program again, as <c>tally worker</c>.</summary>
+    public Func<Workers.WorkerCommand> WorkerCommand { get; init; } = static () => Workers.WorkerCommand.ForCurrentProcess("worker");
+
     /// <summary>Whether stderr is a terminal: live progress is drawn only then.</summary>
     public bool IsErrorInteractive { get; init; }
 

@@ -12,6 +12,7 @@ internal static class TallyApp
         {
             CountCommand.Create(environment),
             GenCommand.Create(environment),
+            WorkerModeCommand.Create(environment),
         };
 
         var parsed = root.Parse(args);
@@ -41,6 +42,10 @@ internal static class TallyApp
             return await FailAsync(environment, e.Message, ExitCodes.BadData).ConfigureAwait(false);
         }
         catch (TallyInputException e)
+        {
+            return await FailAsync(environment, e.Message, ExitCodes.InputOutput).ConfigureAwait(false);
+        }
+        catch (TallyWorkerException e)
         {
             return await FailAsync(environment, e.Message, ExitCodes.InputOutput).ConfigureAwait(false);
         }

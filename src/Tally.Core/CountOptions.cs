@@ -1,12 +1,12 @@
 namespace Tally;
 
 /// <summary>Options of a count job.</summary>
-public sealed record CountOptions
+public sealed partial record CountOptions
 {
     /// <summary>The defaults.</summary>
     public static CountOptions Default { get; } = new();
 
-    /// <summary>Map workers; defaults to the processor count.</summary>
+    /// <summary>Map workers (threads, or worker processes with <see cref="ExecutorKind.Processes"/>); defaults to the processor count.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Sources read at the same time; defaults to one more than <see cref="Workers"/>.</summary>
@@ -35,6 +35,7 @@ public sealed record CountOptions
 
     internal void Validate()
     {
+        ValidateExecution();
         if (Workers < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "At least one worker is needed.");

@@ -1,7 +1,7 @@
 namespace Tally;
 
 /// <summary>Every tuning constant of the engine, with where its number comes from.</summary>
-public static class TallyDefaults
+public static partial class TallyDefaults
 {
     /// <summary>Bytes per block handed from a reader to a map worker.</summary>
     /// <remarks>

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using Tally.Workers;
 
 namespace Tally.Cli.Tests;
 
@@ -13,6 +14,9 @@ internal sealed class CliRunner : IDisposable
     }
 
     public string Folder { get; }
+
+    /// <summary>The built tool as a worker process, for <c>--executor processes</c>: the test host cannot run itself as one.</summary>
+    public static WorkerCommand WorkerCommand { get; } = new(DotnetHost(), ["exec", Path.Combine(AppContext.BaseDirectory, "tally.dll"), "worker"]);
 
     public string PathOf(string name) => Path.Combine(Folder, name);
 
@@ -44,10 +48,23 @@ internal sealed class CliRunner : IDisposable
             Out = output,
             Error = error,
             OpenStandardInput = () => new MemoryStream(Encoding.UTF8.GetBytes(stdin ?? "")),
+            WorkerCommand = () => WorkerCommand,
         };
 
         int code = await TallyApp.RunAsync(args, environment, cancellationToken);
         return new CliResult(code, output.ToString(), error.ToString());
+    }
+
+    private static string DotnetHost()
+    {
+        if (Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet")
+        {
+            return path;
+        }
+
+        return Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host
+            ? host
+            : Path.GetFullPath(Path.Combine(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
     }
 
     public void Dispose()

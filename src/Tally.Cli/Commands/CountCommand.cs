@@ -24,14 +24,16 @@ internal static class CountCommand
         };
         var top = new Option<int?>("--top", "-n") { Description = "Print the N ngrams with the largest totals." };
         var output = new Option<string?>("--output", "-o") { Description = "Write 'ngram TAB total' for every ngram, sorted by bytes, to this file." };
-        var threads = new Option<int?>("--threads", "-t") { Description = "Map workers (default: processor count)." };
+        var threads = new Option<int?>("--workers", "--threads", "-t") { Description = "Map workers: threads, or worker processes with --executor processes (default: processor count)." };
+        var executor = new Option<string>("--executor") { Description = "Where the map step runs: threads (default) or processes (isolated worker processes).", DefaultValueFactory = _ => "threads" };
+        executor.AcceptOnlyFromAmong("threads", "processes");
         var blockSize = new Option<int?>("--block-size") { Description = "Bytes per block (advanced).", Hidden = true };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input, even when stderr is not a terminal." };
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram v2 files.")
         {
-            inputs, words, top, output, threads, blockSize, quiet, verbose,
+            inputs, words, top, output, threads, executor, blockSize, quiet, verbose,
         };
 
         command.SetAction((parsed, cancellationToken) =>
@@ -43,6 +45,7 @@ internal static class CountCommand
                 Top = parsed.GetValue(top),
                 OutputPath = parsed.GetValue(output),
                 Threads = parsed.GetValue(threads) ?? Environment.ProcessorCount,
+                Executor = parsed.GetValue(executor) == "processes" ? ExecutorKind.Processes : ExecutorKind.Threads,
                 BlockSize = parsed.GetValue(blockSize),
                 Quiet = parsed.GetValue(quiet),
                 Verbose = parsed.GetValue(verbose),
@@ -64,6 +67,8 @@ internal static class CountCommand
             BlockSize = settings.BlockSize ?? CountOptions.Default.BlockSize,
             MaxLineLength = Math.Max(CountOptions.Default.MaxLineLength, settings.BlockSize ?? 0),
             TimeProvider = environment.TimeProvider,
+            Executor = settings.Executor,
+            WorkerCommand = settings.Executor == ExecutorKind.Processes ? environment.WorkerCommand() : null,
         };
 
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);

@@ -14,6 +14,8 @@ internal sealed record CountSettings
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    public ExecutorKind Executor { get; init; } = ExecutorKind.Threads;
+
     public int? BlockSize { get; init; }
 
     public bool Quiet { get; init; }
@@ -29,7 +31,7 @@ internal sealed record CountSettings
     {
         if (Threads is < 1 or > 4096)
         {
-            throw new UsageException($"--threads must be between 1 and 4096, not {Threads}");
+            throw new UsageException($"--workers must be between 1 and 4096, not {Threads}");
         }
 
         if (Top is < 0)

@@ -14,5 +14,6 @@ internal static class PlainProgress
     }
 
     public static string Describe(SourceCompletion done)
-        => $"tally: done {done.Name}: {Units.Count(done.Rows)} rows, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}";
+        => $"tally: done {done.Name}: {Units.Count(done.Rows)} rows, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}"
+            + (done.Retries > 0 ? $" (counted again after {done.Retries} failed worker process{(done.Retries > 1 ? "es" : "")})" : "");
 }

@@ -7,7 +7,8 @@ using Tally.Sources;
 namespace Tally.Engine;
 
 /// <summary>
-/// A running count of Ngram v2 sources: the total match_count of every ngram over all rows.
+/// A running count: the total of every key over all rows of all sources, as the map step in
+/// <see cref="CountOptions.MapStep"/> reads them (Ngram v2 match_count per ngram by default).
 /// Await it (or <see cref="Result"/>) for the result; read <see cref="Completions"/> to see each
 /// source finish, in completion order.
 /// </summary>
@@ -16,7 +17,8 @@ namespace Tally.Engine;
 /// bounded read-ahead, cut into line-aligned blocks, and counted by
 /// <see cref="CountOptions.Workers"/> map workers, each into tables of its own; a single merger
 /// folds each finished source into the result. Inputs below
-/// <see cref="CountOptions.SerialThresholdBytes"/> run on one thread with no pipeline.
+/// <see cref="CountOptions.SerialThresholdBytes"/> run on one thread with no pipeline. With
+/// <see cref="ExecutorKind.Processes"/> the map step runs in worker processes instead.
 /// Totals are exact and identical for any worker count, block size or source order.
 /// </remarks>
 public sealed partial class CountJob
@@ -102,7 +104,7 @@ public sealed partial class CountJob
 
         // Unbounded is safe: it holds at most one entry per source.
         var finished = Channel.CreateUnbounded<SourceState>(new UnboundedChannelOptions { SingleReader = true });
-        ISourceExecutor executor = IsSmall() ? SerialExecutor.Instance : ThreadExecutor.Instance;
+        ISourceExecutor executor = SelectExecutor();
         var context = new JobContext(_sources, _options, () => Elapsed);
 
         Task map = failure.Guard(async () =>

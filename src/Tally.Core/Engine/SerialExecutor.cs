@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Threading.Channels;
 using Tally.Aggregation;
-using Tally.Parsing;
+using Tally.Mapping;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -27,7 +27,7 @@ internal sealed class SerialExecutor : ISourceExecutor
                 {
                     try
                     {
-                        long rows = NgramV2Parser.Parse(block.Span, table, source.Name, block.FirstLine);
+                        long rows = options.MapStep.Map(block.Span, table, new MapContext(source.Name, block.FirstLine));
                         source.AddCounted(rows, block.Length);
                     }
                     finally

@@ -21,4 +21,7 @@ public sealed record SourceCompletion(
 {
     /// <summary>Time from the start of reading to completion.</summary>
     public TimeSpan Duration => Completed - Started;
+
+    /// <summary>Times the source was counted again because its worker process crashed or was killed; 0 with threads.</summary>
+    public int Retries { get; init; }
 }

@@ -11,7 +11,7 @@ namespace Tally.Engine;
 /// Counters are written by the reader and the workers with interlocked adds once per block (so
 /// contention is one cache line per megabyte) and read by the progress reporter at any time.
 /// </remarks>
-internal sealed class SourceState(DataSource source, int index, int workers)
+internal sealed partial class SourceState(DataSource source, int index, int workers)
 {
     /// <summary>Outstanding holds: one for the reader until it finishes, plus one per block not yet counted.</summary>
     /// <remarks>
@@ -90,7 +90,7 @@ internal sealed class SourceState(DataSource source, int index, int workers)
     public SourceCompletion Complete(TimeSpan completed)
     {
         Volatile.Write(ref _status, (int)SourceStatus.Done);
-        return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed);
+        return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed) { Retries = Retries };
     }
 
     public SourceProgress Snapshot() => new(Name, Source.Length, StoredBytes, Rows, Status);

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Threading.Channels;
 using Tally.Aggregation;
-using Tally.Parsing;
+using Tally.Mapping;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -36,7 +36,7 @@ internal sealed class ThreadExecutor : ISourceExecutor
 
         Task readers = failure.Guard(() => ReadAllAsync(context, blocks.Writer, finished, stop.Token));
         Task[] workers = [.. Enumerable.Range(0, options.Workers)
-            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(w, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
+            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(w, options.MapStep, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
 
         await FirstFailure.Quietly(readers).ConfigureAwait(false);
         blocks.Writer.TryComplete();
@@ -95,14 +95,14 @@ internal sealed class ThreadExecutor : ISourceExecutor
         }
     }
 
-    private static async Task WorkAsync(int worker, ChannelReader<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
+    private static async Task WorkAsync(int worker, MapStep step, ChannelReader<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {
         await foreach (var (source, block) in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
                 var table = source.WorkerTables[worker] ??= new CountTable();
-                long rows = NgramV2Parser.Parse(block.Span, table, source.Name, block.FirstLine);
+                long rows = step.Map(block.Span, table, new MapContext(source.Name, block.FirstLine));
                 source.AddCounted(rows, block.Length);
             }
             finally

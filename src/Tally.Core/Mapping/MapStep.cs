@@ -1,0 +1,76 @@
+using Tally.Aggregation;
+
+namespace Tally.Mapping;
+
+/// <summary>
+/// The map step of a count job: folds the rows of one block of whole lines into a partial
+/// <see cref="CountTable"/> (key bytes to a checked 64-bit sum). <see cref="NgramV2MapStep"/> is the
+/// built-in one; derive from this class to count another line format.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The engine calls <see cref="Map"/> once per block (about <see cref="TallyDefaults.BlockSize"/>
+/// bytes of whole lines), never once per row, so a step keeps its per-row loop free of virtual calls.
+/// The reduce step is fixed: partial tables are merged by adding totals, which is why a step's
+/// output is always a <see cref="CountTable"/> and can be serialised with <see cref="CountTableFormat"/>
+/// and sent back from a worker process.
+/// </para>
+/// <para>
+/// One instance serves every worker at once, each with its own table: a step must be stateless or
+/// thread-safe. It must not keep <c>block</c> past the call (the buffer is reused).
+/// </para>
+/// <para>
+/// Worker processes never receive code, only the step's <see cref="Name"/>: a worker finds the step
+/// in its <see cref="MapStepRegistry"/>. Register the same step under the same name in the worker
+/// (see <see cref="Workers.WorkerHost"/>) to run it with <see cref="ExecutorKind.Processes"/>.
+/// </para>
+/// </remarks>
+public abstract class MapStep
+{
+    /// <summary>Creates a step with the name workers know it by.</summary>
+    /// <param name="name">1 to 64 characters of lower-case ASCII letters, digits, <c>-</c>, <c>_</c> or <c>.</c>.</param>
+    /// <exception cref="ArgumentException">The name is empty, too long, or has other characters.</exception>
+    protected MapStep(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!IsValidName(name))
+        {
+            throw new ArgumentException(
+                $"\"{name}\" is not a valid map step name: use 1 to 64 of a-z, 0-9, '-', '_' and '.'.", nameof(name));
+        }
+
+        Name = name;
+    }
+
+    /// <summary>The name a worker process looks this step up by, such as <c>ngram-v2</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>Folds every row of <paramref name="block"/> into <paramref name="table"/>.</summary>
+    /// <param name="block">Whole lines, each ending in <c>\n</c>, except that the last line of a source may lack it.</param>
+    /// <param name="table">The partial table of this worker for this source; only this call writes it now.</param>
+    /// <param name="context">The source's name and the block's first line number, for error messages and skipped rows.</param>
+    /// <returns>Rows counted; the job reports their sum.</returns>
+    /// <exception cref="TallyDataException">A malformed row (see <see cref="MapContext.Malformed"/>) or an overflowing total.</exception>
+    public abstract long Map(ReadOnlySpan<byte> block, CountTable table, in MapContext context);
+
+    /// <inheritdoc/>
+    public override string ToString() => Name;
+
+    internal static bool IsValidName(string name)
+    {
+        if (name.Length is 0 or > 64)
+        {
+            return false;
+        }
+
+        foreach (char c in name)
+        {
+            if (!(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

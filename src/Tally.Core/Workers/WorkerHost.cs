@@ -1,0 +1,225 @@
+using System.Buffers;
+using Tally.Aggregation;
+using Tally.Mapping;
+using Tally.Sources;
+
+namespace Tally.Workers;
+
+/// <summary>
+/// Worker mode: serves count tasks from a parent over a pair of streams (a worker process's stdin
+/// and stdout), running the map steps of a <see cref="MapStepRegistry"/>. <c>tally worker</c> is
+/// this with the built-in steps; call it from your own program to serve steps of your own.
+/// </summary>
+/// <remarks>
+/// <para>
+/// The parent sends a hello, then one task at a time: a file, a map step name, a block size. The
+/// worker reads and parses the file itself on one thread (the parent runs one worker per core),
+/// reports progress after every block, and streams back the file's partial table in
+/// <see cref="CountTableFormat"/>, or the error. A malformed row comes back as a data error with
+/// its <c>path:line</c>, exactly as the thread executor reports it.
+/// </para>
+/// <para>
+/// Nothing else may write to <c>output</c>: in a worker process, keep logging on stderr.
+/// The worker stops when the parent closes <c>input</c>, also in the middle of a task, so a worker
+/// whose parent died exits instead of counting on.
+/// </para>
+/// </remarks>
+public static class WorkerHost
+{
+    /// <summary>The protocol version this library speaks; a parent and its workers must speak the same one.</summary>
+    public const int ProtocolVersion = WorkerProtocol.Version;
+
+    /// <summary>Serves tasks from <paramref name="input"/> until it ends.</summary>
+    /// <param name="input">Frames from the parent (the worker process's stdin).</param>
+    /// <param name="output">Frames to the parent (the worker process's stdout).</param>
+    /// <param name="registry">The map steps this worker can run, by name.</param>
+    /// <param name="cancellationToken">Stops serving; the running task is abandoned.</param>
+    /// <returns>The exit code for the worker process: 0 when the parent closed the input, 2 when it broke the protocol.</returns>
+    public static async Task<int> RunAsync(Stream input, Stream output, MapStepRegistry registry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(registry);
+
+        var reader = new FrameReader(input);
+        var frames = new FrameBuilder();
+        try
+        {
+            var hello = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (hello is not { } first)
+            {
+                return 0;
+            }
+
+            if (Refusal(first) is { } refusal)
+            {
+                await SendAsync(output, SimpleFrames.Error(frames, refusal), cancellationToken).ConfigureAwait(false);
+                return 2;
+            }
+
+            var reply = new HelloReply(Environment.ProcessId, registry.Names);
+            await SendAsync(output, reply.Write(frames), cancellationToken).ConfigureAwait(false);
+
+            // One read is always pending, also while a task runs: the parent sends nothing during a
+            // task, so the only thing that can arrive then is the end of the input (the parent closed
+            // it or died). That stops the task at once rather than counting a file nobody will read.
+            var pending = reader.ReadAsync(cancellationToken).AsTask();
+            while (await pending.ConfigureAwait(false) is { } frame)
+            {
+                if (frame.Type != FrameType.Task)
+                {
+                    await SendAsync(output, SimpleFrames.Error(frames, $"expected a task frame, got frame type {(byte)frame.Type}"), cancellationToken).ConfigureAwait(false);
+                    return 2;
+                }
+
+                // Parsed before the next read, which reuses the payload buffer.
+                var task = TaskFrame.Read(frame.Payload.Span);
+                pending = reader.ReadAsync(cancellationToken).AsTask();
+                if (!await ServeAsync(task, pending, output, frames, registry, cancellationToken).ConfigureAwait(false))
+                {
+                    return 0;
+                }
+            }
+
+            return 0;
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            // The parent's side of the stream is not the protocol; say why once, on the way out.
+            await TrySendAsync(output, SimpleFrames.Error(frames, e.Message)).ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    /// <summary>Why the first frame is not an acceptable hello, or null when it is.</summary>
+    private static string? Refusal(Frame first)
+    {
+        if (first.Type != FrameType.Hello)
+        {
+            return $"expected a hello frame, got frame type {(byte)first.Type}";
+        }
+
+        var payload = new PayloadReader(first.Payload.Span);
+        int version = HelloFrame.ReadVersion(ref payload);
+        return version == WorkerProtocol.Version
+            ? null
+            : $"protocol version {version} is not supported: this worker speaks version {WorkerProtocol.Version}";
+    }
+
+    /// <summary>Runs one task; false when the input ended meanwhile, so the task was abandoned.</summary>
+    /// <remarks>
+    /// A frame that arrives while the task runs is not a reason to stop: the parent may send the
+    /// next task as soon as it has read this one's result, a moment before the task returns here.
+    /// </remarks>
+    private static async Task<bool> ServeAsync(TaskFrame task, Task<Frame?> next, Stream output, FrameBuilder frames, MapStepRegistry registry, CancellationToken cancellationToken)
+    {
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var work = Task.Run(() => CountAsync(task, output, frames, registry, abandon.Token), CancellationToken.None);
+        if (await Task.WhenAny(work, next).ConfigureAwait(false) == next && !work.IsCompleted
+            && !(next.IsCompletedSuccessfully && next.Result is not null))
+        {
+            await abandon.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await work.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Abandoned: the parent is gone, so there is nobody to tell.
+            }
+
+            // Rethrows a broken stream; a clean end of the input is the parent closing it.
+            await next.ConfigureAwait(false);
+            return false;
+        }
+
+        await work.ConfigureAwait(false);
+        return true;
+    }
+
+    private static async Task CountAsync(TaskFrame task, Stream output, FrameBuilder frames, MapStepRegistry registry, CancellationToken cancellationToken)
+    {
+        TaskFailed failed;
+        try
+        {
+            if (!registry.TryGet(task.MapStep, out var step))
+            {
+                throw new InvalidOperationException($"this worker has no map step \"{task.MapStep}\"");
+            }
+
+            var table = new CountTable();
+            long rows = 0;
+            long bytes = 0;
+            var source = new NamedFileSource(task.Path, task.Name);
+            using var blocks = await BlockReader.OpenAsync(source, task.BlockSize, task.MaxLineLength, cancellationToken).ConfigureAwait(false);
+            while (await blocks.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
+            {
+                try
+                {
+                    rows += step.Map(block.Span, table, new MapContext(task.Name, block.FirstLine));
+                    bytes += block.Length;
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(block.Buffer);
+                }
+
+                var progress = new TaskFigures(task.TaskId, blocks.StoredBytesRead, bytes, rows, blocks.IsCompressed);
+                Send(output, progress.Write(frames, FrameType.Progress));
+            }
+
+            using (var chunks = new TableChunkStream(output, frames, task.TaskId))
+            {
+                CountTableFormat.Write(table, chunks);
+            }
+
+            var done = new TaskFigures(task.TaskId, blocks.StoredBytesRead, bytes, rows, blocks.IsCompressed);
+            Send(output, done.Write(frames, FrameType.Done));
+            return;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TallyDataException e)
+        {
+            failed = new TaskFailed(task.TaskId, TaskFailure.Data, e.Source, e.Line ?? 0, e.Reason);
+        }
+        catch (TallyInputException e)
+        {
+            failed = new TaskFailed(task.TaskId, TaskFailure.Input, task.Name, 0, e.Message);
+        }
+        catch (Exception e) when (e is not IOException)
+        {
+            // A map step's own failure is deterministic: report it rather than crash, so the parent
+            // fails the job with the reason instead of retrying it.
+            failed = new TaskFailed(task.TaskId, TaskFailure.Other, task.Name, 0, $"{e.GetType().Name}: {e.Message}");
+        }
+
+        Send(output, failed.Write(frames));
+    }
+
+    private static void Send(Stream output, ReadOnlyMemory<byte> frame)
+    {
+        output.Write(frame.Span);
+        output.Flush();
+    }
+
+    private static async Task SendAsync(Stream output, ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    {
+        await output.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task TrySendAsync(Stream output, ReadOnlyMemory<byte> frame)
+    {
+        try
+        {
+            await SendAsync(output, frame, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The parent is gone; the exit code says the rest.
+        }
+    }
+}

@@ -1,0 +1,387 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Tally.Workers;
+
+/// <summary>The kinds of frame; the high bit marks frames a worker sends.</summary>
+internal enum FrameType : byte
+{
+    /// <summary>Parent to worker, first frame: magic and protocol version.</summary>
+    Hello = 0x01,
+
+    /// <summary>Parent to worker: count one source.</summary>
+    Task = 0x02,
+
+    /// <summary>Worker to parent, answer to <see cref="Hello"/>: magic, version, process id, map step names.</summary>
+    HelloReply = 0x81,
+
+    /// <summary>Worker to parent: figures so far for the running task.</summary>
+    Progress = 0x82,
+
+    /// <summary>Worker to parent: the next piece of the task's table in <see cref="Aggregation.CountTableFormat"/>.</summary>
+    TableChunk = 0x83,
+
+    /// <summary>Worker to parent: the task's table is complete; final figures.</summary>
+    Done = 0x84,
+
+    /// <summary>Worker to parent: the task failed (bad data, unreadable input, or a map step error).</summary>
+    Failed = 0x85,
+
+    /// <summary>Worker to parent: the worker refuses the session (wrong version, unexpected frame) and exits.</summary>
+    Error = 0x86,
+}
+
+/// <summary>How a task failed; decides what the parent throws and whether it retries.</summary>
+internal enum TaskFailure : byte
+{
+    /// <summary>A malformed row or a corrupt file: <see cref="TallyDataException"/>, never retried.</summary>
+    Data = 1,
+
+    /// <summary>The input cannot be opened or read: <see cref="TallyInputException"/>, never retried.</summary>
+    Input = 2,
+
+    /// <summary>The map step threw something else, or is unknown: <see cref="TallyWorkerException"/>, never retried.</summary>
+    Other = 3,
+}
+
+/// <summary>
+/// The framed binary protocol between a parent and its worker processes over the worker's stdin
+/// and stdout. See docs/design.md, "Worker protocol".
+/// </summary>
+/// <remarks>
+/// A frame is a type byte, the payload length (4 bytes, little endian) and the payload. Numbers
+/// in payloads are unsigned LEB128 varints; strings are a varint byte length and UTF-8. Both hello
+/// frames start with <see cref="Magic"/> and the version in every protocol version, so either side
+/// can refuse a peer of another version before reading anything else.
+/// </remarks>
+internal static class WorkerProtocol
+{
+    /// <summary>Bumped whenever a frame's layout or meaning changes; both sides must speak the same one.</summary>
+    public const int Version = 1;
+
+    public const int HeaderLength = 5;
+
+    public static ReadOnlySpan<byte> Magic => "TLYW"u8;
+}
+
+/// <summary>A frame just read; <see cref="Payload"/> is valid until the next read.</summary>
+internal readonly record struct Frame(FrameType Type, ReadOnlyMemory<byte> Payload);
+
+/// <summary>Reads frames from a stream. One reader per stream; not thread-safe.</summary>
+internal sealed class FrameReader(Stream stream)
+{
+    private readonly byte[] _header = new byte[WorkerProtocol.HeaderLength];
+    private byte[] _payload = new byte[4096];
+
+    /// <summary>The next frame, or null when the stream ends cleanly between frames.</summary>
+    /// <exception cref="EndOfStreamException">The stream ends inside a frame.</exception>
+    /// <exception cref="InvalidDataException">A length over <see cref="TallyDefaults.WorkerMaxFrameBytes"/>: not the protocol.</exception>
+    public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
+    {
+        int got = await stream.ReadAtLeastAsync(_header, _header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        if (got == 0)
+        {
+            return null;
+        }
+
+        if (got < _header.Length)
+        {
+            throw new EndOfStreamException("the stream ends inside a frame header");
+        }
+
+        uint length = BinaryPrimitives.ReadUInt32LittleEndian(_header.AsSpan(1));
+        if (length > TallyDefaults.WorkerMaxFrameBytes)
+        {
+            throw new InvalidDataException($"a frame of {length:N0} bytes is over the limit; the stream is not the worker protocol");
+        }
+
+        if (_payload.Length < length)
+        {
+            _payload = new byte[Math.Max(length, (uint)_payload.Length * 2)];
+        }
+
+        await stream.ReadExactlyAsync(_payload.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
+        return new Frame((FrameType)_header[0], _payload.AsMemory(0, (int)length));
+    }
+}
+
+/// <summary>Builds one frame at a time in a reused buffer, header included, so it goes out in one write.</summary>
+internal sealed class FrameBuilder
+{
+    private byte[] _buffer = new byte[1024];
+    private int _length;
+
+    public FrameBuilder Start(FrameType type)
+    {
+        _buffer[0] = (byte)type;
+        _length = WorkerProtocol.HeaderLength;
+        return this;
+    }
+
+    public FrameBuilder Byte(byte value)
+    {
+        Ensure(1);
+        _buffer[_length++] = value;
+        return this;
+    }
+
+    public FrameBuilder Varint(long value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        Ensure(10);
+        ulong v = (ulong)value;
+        while (v >= 0x80)
+        {
+            _buffer[_length++] = (byte)(v | 0x80);
+            v >>= 7;
+        }
+
+        _buffer[_length++] = (byte)v;
+        return this;
+    }
+
+    public FrameBuilder String(string value)
+    {
+        int bytes = Encoding.UTF8.GetByteCount(value);
+        Varint(bytes);
+        Ensure(bytes);
+        _length += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length));
+        return this;
+    }
+
+    public FrameBuilder Bytes(ReadOnlySpan<byte> value)
+    {
+        Ensure(value.Length);
+        value.CopyTo(_buffer.AsSpan(_length));
+        _length += value.Length;
+        return this;
+    }
+
+    /// <summary>Fills in the length and returns the whole frame; valid until the next <see cref="Start"/>.</summary>
+    public ReadOnlyMemory<byte> Finish()
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(1), (uint)(_length - WorkerProtocol.HeaderLength));
+        return _buffer.AsMemory(0, _length);
+    }
+
+    private void Ensure(int more)
+    {
+        if (_buffer.Length - _length < more)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
+        }
+    }
+}
+
+/// <summary>Reads the fields of a payload in order; any shortfall or excess is <see cref="InvalidDataException"/>.</summary>
+internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
+{
+    private readonly ReadOnlySpan<byte> _data = payload;
+    private int _pos;
+
+    public byte Byte()
+    {
+        if (_pos >= _data.Length)
+        {
+            throw Malformed();
+        }
+
+        return _data[_pos++];
+    }
+
+    public long Varint()
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            byte b = Byte();
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value <= long.MaxValue ? (long)value : throw Malformed();
+            }
+        }
+
+        throw Malformed();
+    }
+
+    public int Int32()
+    {
+        long value = Varint();
+        return value <= int.MaxValue ? (int)value : throw Malformed();
+    }
+
+    public string String()
+    {
+        var bytes = Bytes(Int32());
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    public ReadOnlySpan<byte> Bytes(int count)
+    {
+        if (count > _data.Length - _pos)
+        {
+            throw Malformed();
+        }
+
+        var bytes = _data.Slice(_pos, count);
+        _pos += count;
+        return bytes;
+    }
+
+    public ReadOnlySpan<byte> Rest()
+    {
+        var rest = _data[_pos..];
+        _pos = _data.Length;
+        return rest;
+    }
+
+    /// <summary>Checks that every byte was read: a longer payload is another version's frame.</summary>
+    public readonly void End()
+    {
+        if (_pos != _data.Length)
+        {
+            throw Malformed();
+        }
+    }
+
+    private static InvalidDataException Malformed() => new("a worker protocol frame is malformed");
+}
+
+/// <summary>Parent to worker, first frame.</summary>
+internal static class HelloFrame
+{
+    public static ReadOnlyMemory<byte> Write(FrameBuilder frames)
+        => frames.Start(FrameType.Hello).Bytes(WorkerProtocol.Magic).Varint(WorkerProtocol.Version).Finish();
+
+    /// <summary>The version the peer speaks, once the magic is checked; a Tally peer of any version gets this far.</summary>
+    public static int ReadVersion(ref PayloadReader payload)
+    {
+        if (!payload.Bytes(WorkerProtocol.Magic.Length).SequenceEqual(WorkerProtocol.Magic))
+        {
+            throw new InvalidDataException("the hello frame does not start with the protocol's magic bytes");
+        }
+
+        return payload.Int32();
+    }
+}
+
+/// <summary>Worker to parent, answer to the hello: who it is and which map steps it can run.</summary>
+internal sealed record HelloReply(int ProcessId, IReadOnlyList<string> MapSteps)
+{
+    public ReadOnlyMemory<byte> Write(FrameBuilder frames)
+    {
+        frames.Start(FrameType.HelloReply).Bytes(WorkerProtocol.Magic).Varint(WorkerProtocol.Version).Varint(ProcessId).Varint(MapSteps.Count);
+        foreach (string step in MapSteps)
+        {
+            frames.String(step);
+        }
+
+        return frames.Finish();
+    }
+
+    /// <summary>Reads the rest of a reply whose magic and version <see cref="HelloFrame.ReadVersion"/> has checked.</summary>
+    public static HelloReply ReadRest(ref PayloadReader payload)
+    {
+        int processId = payload.Int32();
+        int count = payload.Int32();
+        var steps = new List<string>(Math.Min(count, 256));
+        for (int i = 0; i < count; i++)
+        {
+            steps.Add(payload.String());
+        }
+
+        payload.End();
+        return new HelloReply(processId, steps);
+    }
+}
+
+/// <summary>Parent to worker: count the file at <see cref="Path"/>, naming it <see cref="Name"/> in messages.</summary>
+/// <param name="TaskId">Unique within the job (the source's index); results carry it back.</param>
+/// <param name="Path">The file's full path, so the worker's working directory does not matter.</param>
+/// <param name="Name">The source's display name, as the parent would print it.</param>
+/// <param name="MapStep">The registered name of the map step to run.</param>
+/// <param name="BlockSize">Bytes per block.</param>
+/// <param name="MaxLineLength">Longest line accepted.</param>
+internal sealed record TaskFrame(long TaskId, string Path, string Name, string MapStep, int BlockSize, int MaxLineLength)
+{
+    public ReadOnlyMemory<byte> Write(FrameBuilder frames)
+        => frames.Start(FrameType.Task).Varint(TaskId).String(Path).String(Name).String(MapStep).Varint(BlockSize).Varint(MaxLineLength).Finish();
+
+    public static TaskFrame Read(ReadOnlySpan<byte> data)
+    {
+        var payload = new PayloadReader(data);
+        var task = new TaskFrame(payload.Varint(), payload.String(), payload.String(), payload.String(), payload.Int32(), payload.Int32());
+        payload.End();
+        return task;
+    }
+}
+
+/// <summary>Worker to parent: a task's figures, as of now (<see cref="FrameType.Progress"/>) or final (<see cref="FrameType.Done"/>).</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="StoredBytes">Bytes read as stored.</param>
+/// <param name="Bytes">Uncompressed bytes counted.</param>
+/// <param name="Rows">Rows counted.</param>
+/// <param name="IsCompressed">Whether the file is gzip.</param>
+internal sealed record TaskFigures(long TaskId, long StoredBytes, long Bytes, long Rows, bool IsCompressed)
+{
+    public ReadOnlyMemory<byte> Write(FrameBuilder frames, FrameType type)
+        => frames.Start(type).Varint(TaskId).Varint(StoredBytes).Varint(Bytes).Varint(Rows).Byte(IsCompressed ? (byte)1 : (byte)0).Finish();
+
+    public static TaskFigures Read(ReadOnlySpan<byte> data)
+    {
+        var payload = new PayloadReader(data);
+        var figures = new TaskFigures(payload.Varint(), payload.Varint(), payload.Varint(), payload.Varint(), payload.Byte() != 0);
+        payload.End();
+        return figures;
+    }
+}
+
+/// <summary>Worker to parent: the task failed.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Kind">Data, input or other.</param>
+/// <param name="Source">The source name for a data error (as the error gave it).</param>
+/// <param name="Line">The 1-based line of a data error, or 0 when none.</param>
+/// <param name="Reason">What is wrong: the reason of a data error, the message of any other.</param>
+internal sealed record TaskFailed(long TaskId, TaskFailure Kind, string Source, long Line, string Reason)
+{
+    public ReadOnlyMemory<byte> Write(FrameBuilder frames)
+        => frames.Start(FrameType.Failed).Varint(TaskId).Byte((byte)Kind).String(Source).Varint(Line).String(Reason).Finish();
+
+    public static TaskFailed Read(ReadOnlySpan<byte> data)
+    {
+        var payload = new PayloadReader(data);
+        var failed = new TaskFailed(payload.Varint(), (TaskFailure)payload.Byte(), payload.String(), payload.Varint(), payload.String());
+        payload.End();
+        return failed;
+    }
+
+    /// <summary>The exception the parent throws: the same type and message as the thread executor's.</summary>
+    public Exception ToException(string mapStep) => Kind switch
+    {
+        TaskFailure.Data => new TallyDataException(Source, Line > 0 ? Line : null, Reason),
+        TaskFailure.Input => new TallyInputException(Reason),
+        _ => new TallyWorkerException(Source, $"map step \"{mapStep}\" failed in a worker process: {Reason}"),
+    };
+}
+
+/// <summary>A task id and a piece of a table, or an error message; the simple frames.</summary>
+internal static class SimpleFrames
+{
+    public static ReadOnlyMemory<byte> TableChunk(FrameBuilder frames, long taskId, ReadOnlySpan<byte> bytes)
+        => frames.Start(FrameType.TableChunk).Varint(taskId).Bytes(bytes).Finish();
+
+    public static ReadOnlyMemory<byte> Error(FrameBuilder frames, string message)
+        => frames.Start(FrameType.Error).String(message).Finish();
+
+    public static string ReadError(ReadOnlySpan<byte> data)
+    {
+        var payload = new PayloadReader(data);
+        string message = payload.String();
+        payload.End();
+        return message;
+    }
+
+    /// <summary>The task id every worker frame but the hello reply and error starts with.</summary>
+    public static long ReadTaskId(ReadOnlySpan<byte> data) => new PayloadReader(data).Varint();
+}

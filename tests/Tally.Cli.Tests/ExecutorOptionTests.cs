@@ -1,0 +1,102 @@
+using System.Buffers.Binary;
+using Tally.Cli.Rendering;
+using Tally.Engine;
+
+namespace Tally.Cli.Tests;
+
+/// <summary><c>--executor processes --workers N</c> and <c>tally worker</c> end to end, with real worker processes.</summary>
+public sealed class ExecutorOptionTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Processes_WriteTheSameOutputAsThreads()
+    {
+        var lines = Enumerable.Range(0, 5000).Select(i => $"w{i % 307}\t{1800 + (i % 50)}\t{(i * 7919) % 100000}\t1\n");
+        string a = _cli.Write("a.gz", string.Concat(lines.Take(2000)), gzip: true);
+        string b = _cli.Write("b.tsv", string.Concat(lines.Skip(2000)));
+        string c = _cli.Write("c.tsv", "Aardvark\t2000\t3000000000\t1\nAardvark\t2001\t3000000000\t1\n");
+        string threads = _cli.PathOf("threads.tsv");
+        string processes = _cli.PathOf("processes.tsv");
+
+        var first = await _cli.RunAsync(["count", a, b, c, "-o", threads, "--workers", "2"]);
+        var second = await _cli.RunAsync(["count", a, b, c, "-o", processes, "--executor", "processes", "--workers", "2", "--block-size", "100"]);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal((0, ""), (second.ExitCode, second.Error));
+        Assert.Equal(await File.ReadAllBytesAsync(threads), await File.ReadAllBytesAsync(processes));
+    }
+
+    [Fact]
+    public async Task Processes_CountStandardInputInTheParent()
+    {
+        string a = _cli.Write("a.tsv", "abc\t1900\t3000000000\t1\n");
+
+        var run = await _cli.RunAsync(["count", "-", a, "--executor", "processes", "-w", "abc"], stdin: "abc\t2000\t5\t1\n");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["abc\t3000000005"], run.OutLines);
+    }
+
+    [Fact]
+    public async Task Processes_MalformedRow_ExitsOneWithTheSameMessageAsThreads()
+    {
+        string bad = _cli.Write("bad.tsv", "ok\t1\t1\t1\nok\t2\t-5\t1\n");
+
+        var threads = await _cli.RunAsync(["count", bad]);
+        var processes = await _cli.RunAsync(["count", bad, "--executor", "processes"]);
+
+        Assert.Equal(1, processes.ExitCode);
+        Assert.Equal($"tally: {bad}:2: column 3 (match_count): \"-5\" is not a non-negative integer\n", processes.Error);
+        Assert.Equal(threads.Error, processes.Error);
+    }
+
+    [Theory]
+    [InlineData(0, "tally: done a.gz: 10 rows, 100 B in 1.00 s")]
+    [InlineData(1, "tally: done a.gz: 10 rows, 100 B in 1.00 s (counted again after 1 failed worker process)")]
+    [InlineData(2, "tally: done a.gz: 10 rows, 100 B in 1.00 s (counted again after 2 failed worker processes)")]
+    public void VerboseLine_SaysWhenAWorkerFailedOnTheInput(int retries, string expected)
+    {
+        var done = new SourceCompletion(0, "a.gz", true, 50, 100, 10, TimeSpan.Zero, TimeSpan.FromSeconds(1)) { Retries = retries };
+
+        Assert.Equal(expected, PlainProgress.Describe(done));
+    }
+
+    [Fact]
+    public async Task UnknownExecutor_ExitsTwo()
+    {
+        string a = _cli.Write("a.tsv", "a\t1\t1\t1\n");
+
+        var run = await _cli.RunAsync(["count", a, "--executor", "fibers"]);
+
+        Assert.Equal(2, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task Worker_AnswersAHelloOnStdout_AndEndsWhenStdinEnds()
+    {
+        byte[] hello = [0x01, 0, 0, 0, 0, .. "TLYW"u8, 1];
+        BinaryPrimitives.WriteUInt32LittleEndian(hello.AsSpan(1), (uint)(hello.Length - 5));
+        var stdout = new MemoryStream();
+        var error = new StringWriter();
+        var environment = new CliEnvironment
+        {
+            Out = TextWriter.Null,
+            Error = error,
+            OpenStandardInput = () => new MemoryStream(hello),
+            OpenStandardOutput = () => stdout,
+        };
+
+        int code = await TallyApp.RunAsync(["worker"], environment, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Equal("", error.ToString());
+        var reply = stdout.ToArray();
+        Assert.Equal(0x81, reply[0]);
+        Assert.Equal("TLYW"u8.ToArray(), reply.AsSpan(5, 4).ToArray());
+        Assert.Equal(1, reply[9]);
+        Assert.True(reply.AsSpan(10).IndexOf("ngram-v2"u8) >= 0, "the reply lists the built-in map step");
+    }
+}
