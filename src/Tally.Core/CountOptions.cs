@@ -19,7 +19,8 @@ public sealed record CountOptions
     /// <summary>Bytes per block; tests use tiny blocks so rows cross every block edge.</summary>
     public int BlockSize { get; init; } = TallyDefaults.BlockSize;
 
-    /// <summary>Longest line accepted; see <see cref="TallyDefaults.MaxLineLength"/>.</summary>
+    /// <summary>Longest line accepted, in bytes without its line end; see <see cref="TallyDefaults.MaxLineLength"/>.</summary>
+    /// <remarks>Memory per line stays under twice this.</remarks>
     public int MaxLineLength { get; init; } = TallyDefaults.MaxLineLength;
 
     /// <summary>Inputs smaller than this (in bytes on disk) run serially; 0 forces the pipeline.</summary>
@@ -53,6 +54,11 @@ public sealed record CountOptions
         if (MaxLineLength < BlockSize)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxLineLength), MaxLineLength, "The line limit must be at least one block.");
+        }
+
+        if (MaxLineLength > TallyDefaults.MaxLineLengthCeiling)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxLineLength), MaxLineLength, "The line limit must be at most 1 GiB.");
         }
 
         if (ProgressInterval <= TimeSpan.Zero)

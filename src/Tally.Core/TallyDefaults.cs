@@ -19,6 +19,10 @@ public static class TallyDefaults
     /// </remarks>
     public const int MaxLineLength = 64 << 20;
 
+    /// <summary>The highest <see cref="CountOptions.MaxLineLength"/> allowed.</summary>
+    /// <remarks>A line buffer is one array; 1 GiB keeps its doubling well inside the largest array .NET allows.</remarks>
+    public const int MaxLineLengthCeiling = 1 << 30;
+
     /// <summary>Blocks that may wait in the channel between readers and workers, per worker.</summary>
     /// <remarks>
     /// Two per worker keeps every worker fed while a reader is between reads (double buffering)
