@@ -20,8 +20,23 @@ public sealed record CountOptions
     public int BlockSize { get; init; } = TallyDefaults.BlockSize;
 
     /// <summary>Longest line accepted, in bytes without its line end; see <see cref="TallyDefaults.MaxLineLength"/>.</summary>
-    /// <remarks>Memory per line stays under twice this.</remarks>
+    /// <remarks>A longer line makes its source broken (see <see cref="BrokenSources"/>); memory per line stays under twice this.</remarks>
     public int MaxLineLength { get; init; } = TallyDefaults.MaxLineLength;
+
+    /// <summary>Whether a malformed row stops the job (the default) or is skipped and reported.</summary>
+    public MalformedRowPolicy MalformedRows { get; init; } = MalformedRowPolicy.Fail;
+
+    /// <summary>Where every skipped row is written, as <c>path TAB line TAB reason TAB row</c>; null for none.</summary>
+    /// <remarks>
+    /// Needs <see cref="MalformedRowPolicy.Skip"/>. Rows are in the order of the job's sources, then by
+    /// line; rows of a source left out by <see cref="BrokenSourcePolicy.Skip"/> are not in it. Written
+    /// whole when the job succeeds (temporary file, then rename), never when it fails or is cancelled.
+    /// Memory stays bounded: rows spill to temporary files beside it as they are found.
+    /// </remarks>
+    public string? RejectsPath { get; init; }
+
+    /// <summary>Whether a source that cannot be read to its end stops the job (the default) or is left out.</summary>
+    public BrokenSourcePolicy BrokenSources { get; init; } = BrokenSourcePolicy.Fail;
 
     /// <summary>Inputs smaller than this (in bytes on disk) run serially; 0 forces the pipeline.</summary>
     public long SerialThresholdBytes { get; init; } = TallyDefaults.SerialThresholdBytes;
@@ -59,6 +74,11 @@ public sealed record CountOptions
         if (MaxLineLength > TallyDefaults.MaxLineLengthCeiling)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxLineLength), MaxLineLength, "The line limit must be at most 1 GiB.");
+        }
+
+        if (RejectsPath is not null && MalformedRows != MalformedRowPolicy.Skip)
+        {
+            throw new ArgumentException("A rejects file needs MalformedRows = Skip: without it no row is ever skipped.", nameof(RejectsPath));
         }
 
         if (ProgressInterval <= TimeSpan.Zero)

@@ -17,11 +17,11 @@ public sealed class LineLimitTests
         return key + new string('x', length - key.Length - tail.Length) + tail;
     }
 
-    private static Task<Output.CountResult> Count(string text, int workers, int blockSize, bool gzip = false)
+    private static Task<Output.CountResult> Count(string text, int workers, int blockSize, bool gzip = false, BrokenSourcePolicy broken = BrokenSourcePolicy.Fail)
     {
         var bytes = Encoding.UTF8.GetBytes(text);
         var source = DataSource.FromStream("long", new MemoryStream(gzip ? RandomNgrams.Gzip(bytes) : bytes));
-        var options = ReferenceEquivalenceTests.Pipeline(workers, blockSize) with { MaxLineLength = Limit };
+        var options = ReferenceEquivalenceTests.Pipeline(workers, blockSize) with { MaxLineLength = Limit, BrokenSources = broken };
         return CountJob.Start([source], options).Result;
     }
 
@@ -95,6 +95,17 @@ public sealed class LineLimitTests
         var error = await Assert.ThrowsAsync<TallyDataException>(() => CountJob.Start([source], options).Result.WaitAsync(TimeSpan.FromSeconds(30)));
 
         Assert.Contains("longer than the limit of 65,536 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SkipBadFiles_LineOverTheLimit_LeavesTheFileOut()
+    {
+        string text = $"a\t1\t1\t1\n{RowOfLength(Limit + 1)}\n";
+
+        var result = await Count(text, 2, 16, broken: BrokenSourcePolicy.Skip);
+
+        Assert.Equal(0, result.Count);
+        Assert.Contains("longer than the limit", Assert.Single(result.LeftOut).Error!.Message, StringComparison.Ordinal);
     }
 
     [Fact]

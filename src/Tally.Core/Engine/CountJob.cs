@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Tally.Aggregation;
 using Tally.Output;
+using Tally.Parsing;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -97,13 +99,16 @@ public sealed partial class CountJob
     /// <summary>Runs the executor (the map step) and the merger (the reduce) side by side.</summary>
     private async Task<CountTable> CountAsync(List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
+        using var rejects = _options.MalformedRows == MalformedRowPolicy.Skip ? new RejectLog(_options.RejectsPath, _options.Workers) : null;
+        SourceState[] toRead = _sources;
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var failure = new FirstFailure(stop);
 
         // Unbounded is safe: it holds at most one entry per source.
         var finished = Channel.CreateUnbounded<SourceState>(new UnboundedChannelOptions { SingleReader = true });
-        ISourceExecutor executor = IsSmall() ? SerialExecutor.Instance : ThreadExecutor.Instance;
-        var context = new JobContext(_sources, _options, () => Elapsed);
+        ISourceExecutor executor = IsSmall(toRead) ? SerialExecutor.Instance : ThreadExecutor.Instance;
+        var context = new JobContext(toRead, _options, () => Elapsed, rejects);
 
         Task map = failure.Guard(async () =>
         {
@@ -121,50 +126,85 @@ public sealed partial class CountJob
         await FirstFailure.Quietly(map).ConfigureAwait(false);
         await FirstFailure.Quietly(reduce).ConfigureAwait(false);
         failure.ThrowIfAny(cancellationToken);
-        return await reduce.ConfigureAwait(false) ?? new CountTable();
+        var table = await reduce.ConfigureAwait(false) ?? new CountTable();
+
+        // Every worker has stopped, so the spills are complete; a failed or cancelled job never gets here.
+        if (rejects is not null)
+        {
+            await rejects.WriteAsync(completed.Where(c => c.IsLeftOut).Select(c => c.Index).ToHashSet(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return table;
     }
 
-    /// <summary>Folds each finished source's tables into the result, in completion order.</summary>
+    /// <summary>Folds each finished source's tables into the result, in completion order; drops those left out.</summary>
     private async Task<CountTable?> MergeAsync(ChannelReader<SourceState> finished, List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
         CountTable? result = null;
         await foreach (var source in finished.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            for (int w = 0; w < source.WorkerTables.Length; w++)
+            if (source.Failure is not null)
             {
-                if (source.WorkerTables[w] is not { } table)
-                {
-                    continue;
-                }
-
-                source.WorkerTables[w] = null;
-                if (result is null)
-                {
-                    // The first table is adopted, not copied: no executor touches it any more.
-                    result = table;
-                    continue;
-                }
-
-                try
-                {
-                    result.MergeFrom(table);
-                }
-                catch (OverflowException e)
-                {
-                    throw new TallyDataException(source.Name, null, e.Message, e);
-                }
+                // Left out entirely: rows counted before the damage showed are dropped with the
+                // rest. No worker touches these tables any more (the source's holds are all released).
+                Array.Clear(source.WorkerTables);
+                Array.Clear(source.WorkerRejects);
+                Publish(source, completed, 0, []);
+                continue;
             }
 
-            Publish(source, completed);
+            if (source.DeferredError is { } error)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+
+            var (skipped, examples) = RejectLog.Gather(source);
+            result = TakeWorkerTables(source, result);
+            Publish(source, completed, skipped, examples);
         }
 
         return result;
     }
 
-    private bool IsSmall()
+    /// <summary>Folds a finished source's worker tables into <paramref name="into"/> and clears their slots.</summary>
+    private static CountTable? TakeWorkerTables(SourceState source, CountTable? into)
+    {
+        for (int w = 0; w < source.WorkerTables.Length; w++)
+        {
+            if (source.WorkerTables[w] is { } table)
+            {
+                source.WorkerTables[w] = null;
+                into = Fold(into, table, source);
+            }
+        }
+
+        return into;
+    }
+
+    /// <summary>Adds <paramref name="table"/> into <paramref name="into"/>, or adopts it (no copy) when there is nothing yet.</summary>
+    private static CountTable Fold(CountTable? into, CountTable table, SourceState source)
+    {
+        if (into is null)
+        {
+            return table;
+        }
+
+        try
+        {
+            into.MergeFrom(table);
+        }
+        catch (OverflowException e)
+        {
+            throw new TallyDataException(source.Name, null, e.Message, e);
+        }
+
+        return into;
+    }
+
+    private bool IsSmall(SourceState[] sources)
     {
         long total = 0;
-        foreach (var source in _sources)
+        foreach (var source in sources)
         {
             if (source.Source.Length is not { } length)
             {
@@ -193,9 +233,9 @@ public sealed partial class CountJob
         }
     }
 
-    private void Publish(SourceState source, List<SourceCompletion> completed)
+    private void Publish(SourceState source, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples)
     {
-        var completion = source.Complete(Elapsed);
+        var completion = source.Complete(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples };
         completed.Add(completion);
         _completions.Writer.TryWrite(completion);
     }

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Threading.Channels;
-using Tally.Aggregation;
-using Tally.Parsing;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -36,7 +34,7 @@ internal sealed class ThreadExecutor : ISourceExecutor
 
         Task readers = failure.Guard(() => ReadAllAsync(context, blocks.Writer, finished, stop.Token));
         Task[] workers = [.. Enumerable.Range(0, options.Workers)
-            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(w, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
+            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(context, w, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
 
         await FirstFailure.Quietly(readers).ConfigureAwait(false);
         blocks.Writer.TryComplete();
@@ -68,10 +66,30 @@ internal sealed class ThreadExecutor : ISourceExecutor
 
     private static async ValueTask ReadSourceAsync(JobContext context, SourceState source, ChannelWriter<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {
-        var options = context.Options;
-        using (var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false))
+        try
         {
-            source.BeginReading(reader, context.Elapsed);
+            await ReadBlocksAsync(context, source, blocks, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (context.LeavesOut(e, cancellationToken))
+        {
+            // The source is left out, not the job. Its blocks already in the channel still hold it,
+            // so it reaches the merger (which drops its tables) only after the last one is released.
+            source.Fail(e);
+        }
+
+        if (source.Release())
+        {
+            finished.TryWrite(source);
+        }
+    }
+
+    private static async Task ReadBlocksAsync(JobContext context, SourceState source, ChannelWriter<WorkItem> blocks, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        using var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false);
+        source.BeginReading(reader, context.Elapsed);
+        try
+        {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
             {
                 source.AddBlock();
@@ -85,25 +103,20 @@ internal sealed class ThreadExecutor : ISourceExecutor
                     throw;
                 }
             }
-
-            source.EndReading(reader);
         }
-
-        if (source.Release())
+        finally
         {
-            finished.TryWrite(source);
+            source.EndReading(reader);
         }
     }
 
-    private static async Task WorkAsync(int worker, ChannelReader<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
+    private static async Task WorkAsync(JobContext context, int worker, ChannelReader<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {
         await foreach (var (source, block) in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
-                var table = source.WorkerTables[worker] ??= new CountTable();
-                long rows = NgramV2Parser.Parse(block.Span, table, source.Name, block.FirstLine);
-                source.AddCounted(rows, block.Length);
+                BlockCounter.Count(context, source, worker, block);
             }
             finally
             {
