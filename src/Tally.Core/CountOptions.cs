@@ -38,6 +38,14 @@ public sealed record CountOptions
     /// <summary>Whether a source that cannot be read to its end stops the job (the default) or is left out.</summary>
     public BrokenSourcePolicy BrokenSources { get; init; } = BrokenSourcePolicy.Fail;
 
+    /// <summary>Folder where each finished file's table is saved, and from which a rerun resumes; null for none.</summary>
+    /// <remarks>
+    /// A file with a valid checkpoint (same full path, size and modification time, intact checksums)
+    /// is not read again. Streams such as standard input cannot be checkpointed and are always read.
+    /// See docs/design.md, "Checkpoints".
+    /// </remarks>
+    public string? CheckpointDirectory { get; init; }
+
     /// <summary>Inputs smaller than this (in bytes on disk) run serially; 0 forces the pipeline.</summary>
     public long SerialThresholdBytes { get; init; } = TallyDefaults.SerialThresholdBytes;
 

@@ -96,11 +96,16 @@ public sealed partial class CountJob
         }
     }
 
-    /// <summary>Runs the executor (the map step) and the merger (the reduce) side by side.</summary>
+    /// <summary>Resumes from checkpoints, then runs the executor (the map step) and the merger (the reduce) side by side.</summary>
     private async Task<CountTable> CountAsync(List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
+        var checkpoints = _options.CheckpointDirectory is { } folder ? new CheckpointStore(folder) : null;
         using var rejects = _options.MalformedRows == MalformedRowPolicy.Skip ? new RejectLog(_options.RejectsPath, _options.Workers) : null;
-        SourceState[] toRead = _sources;
+
+        // Checkpoints are loaded before anything is read, because the executor must know which
+        // sources are left to read. One loaded table at a time is alive besides the result.
+        var result = checkpoints is null ? null : Resume(checkpoints, completed, cancellationToken);
+        SourceState[] toRead = [.. _sources.Where(s => s.Status != SourceStatus.Done)];
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var failure = new FirstFailure(stop);
@@ -121,7 +126,7 @@ public sealed partial class CountJob
                 finished.Writer.TryComplete();
             }
         });
-        Task<CountTable?> reduce = failure.Guard(() => MergeAsync(finished.Reader, completed, stop.Token));
+        Task<CountTable?> reduce = failure.Guard(() => MergeAsync(finished.Reader, result, checkpoints, completed, stop.Token));
 
         await FirstFailure.Quietly(map).ConfigureAwait(false);
         await FirstFailure.Quietly(reduce).ConfigureAwait(false);
@@ -137,10 +142,43 @@ public sealed partial class CountJob
         return table;
     }
 
-    /// <summary>Folds each finished source's tables into the result, in completion order; drops those left out.</summary>
-    private async Task<CountTable?> MergeAsync(ChannelReader<SourceState> finished, List<SourceCompletion> completed, CancellationToken cancellationToken)
+    /// <summary>Merges every source that has a checkpoint worth trusting, and marks it done.</summary>
+    private CountTable? Resume(CheckpointStore checkpoints, List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
+        bool skipsRows = _options.MalformedRows == MalformedRowPolicy.Skip;
+        bool writesRejects = _options.RejectsPath is not null;
         CountTable? result = null;
+        foreach (var source in _sources)
+        {
+            if (source.Source is not FileSource file)
+            {
+                continue;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Taken before the file is read: a file changed while being read gets an old stamp, so
+            // the next run sees the change and counts it again.
+            source.Stamp = FileStamp.Of(file.Path);
+            if (checkpoints.TryLoad(source, skipsRows, writesRejects, out string? problem) is not { } checkpoint)
+            {
+                source.CheckpointProblem = problem;
+                continue;
+            }
+
+            var info = checkpoint.Info;
+            source.Resume(info, Elapsed);
+            result = Fold(result, checkpoint.Table, source);
+            Publish(source, completed, info.SkippedRows, info.SkippedExamples, resumed: true);
+        }
+
+        return result;
+    }
+
+    /// <summary>Folds each finished source's tables into the result, in completion order; drops those left out; saves checkpoints.</summary>
+    private async Task<CountTable?> MergeAsync(ChannelReader<SourceState> finished, CountTable? result, CheckpointStore? checkpoints,
+        List<SourceCompletion> completed, CancellationToken cancellationToken)
+    {
         await foreach (var source in finished.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             if (source.Failure is not null)
@@ -149,7 +187,7 @@ public sealed partial class CountJob
                 // rest. No worker touches these tables any more (the source's holds are all released).
                 Array.Clear(source.WorkerTables);
                 Array.Clear(source.WorkerRejects);
-                Publish(source, completed, 0, []);
+                Publish(source, completed, 0, [], resumed: false);
                 continue;
             }
 
@@ -159,8 +197,20 @@ public sealed partial class CountJob
             }
 
             var (skipped, examples) = RejectLog.Gather(source);
-            result = TakeWorkerTables(source, result);
-            Publish(source, completed, skipped, examples);
+            if (checkpoints is not null && source.Stamp is { } stamp)
+            {
+                // A checkpoint holds the source's own table, so its worker tables are merged first.
+                var table = TakeWorkerTables(source, null) ?? new CountTable();
+                var info = new CheckpointInfo(CheckpointStore.Format, stamp, source.IsCompressed, source.StoredBytes, source.Bytes, source.Rows, skipped, examples);
+                await checkpoints.SaveAsync(info, table, cancellationToken).ConfigureAwait(false);
+                result = Fold(result, table, source);
+            }
+            else
+            {
+                result = TakeWorkerTables(source, result);
+            }
+
+            Publish(source, completed, skipped, examples, resumed: false);
         }
 
         return result;
@@ -233,9 +283,9 @@ public sealed partial class CountJob
         }
     }
 
-    private void Publish(SourceState source, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples)
+    private void Publish(SourceState source, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples, bool resumed)
     {
-        var completion = source.Complete(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples };
+        var completion = source.Complete(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples, Resumed = resumed };
         completed.Add(completion);
         _completions.Writer.TryWrite(completion);
     }

@@ -36,4 +36,10 @@ public sealed record SourceCompletion(
 
     /// <summary>Whether the source was left out of the result; see <see cref="Error"/>.</summary>
     public bool IsLeftOut => Error is not null;
+
+    /// <summary>Whether the source's table came from a checkpoint instead of being read.</summary>
+    public bool Resumed { get; init; }
+
+    /// <summary>Why an existing checkpoint of the source was not used (stale or damaged), or null.</summary>
+    public string? CheckpointProblem { get; init; }
 }

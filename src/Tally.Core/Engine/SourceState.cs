@@ -55,6 +55,12 @@ internal sealed class SourceState(DataSource source, int index, int workers)
     /// <summary>Skip mode only: slot <c>w</c> holds worker <c>w</c>'s malformed rows of this source, owned like <see cref="WorkerTables"/>.</summary>
     public RejectSink?[] WorkerRejects { get; } = new RejectSink?[workers];
 
+    /// <summary>The file's identity when the job started, for its checkpoint; null for streams or without checkpoints.</summary>
+    public FileStamp? Stamp { get; set; }
+
+    /// <summary>Why an existing checkpoint was not used, for the completion.</summary>
+    public string? CheckpointProblem { get; set; }
+
     /// <summary>The reader's error when the source is left out (<see cref="BrokenSourcePolicy.Skip"/>); null while it is fine.</summary>
     /// <remarks>
     /// Workers may still count blocks of a failed source that were already in flight: the merger
@@ -100,6 +106,16 @@ internal sealed class SourceState(DataSource source, int index, int workers)
     /// <summary>Keeps a worker's data error until the source's reader is done; the first one wins.</summary>
     public void Defer(Exception error) => Interlocked.CompareExchange(ref _deferred, error, null);
 
+    /// <summary>Takes the counters of a source whose table comes from a checkpoint, which is then never read.</summary>
+    public void Resume(CheckpointInfo info, TimeSpan now)
+    {
+        Started = now;
+        IsCompressed = info.IsCompressed;
+        Interlocked.Exchange(ref _storedBytes, info.StoredBytes);
+        Interlocked.Exchange(ref _bytes, info.Bytes);
+        Interlocked.Exchange(ref _rows, info.Rows);
+    }
+
     /// <summary>Drops one hold; true when it was the last, so the caller must hand the source on.</summary>
     public bool Release()
     {
@@ -120,6 +136,7 @@ internal sealed class SourceState(DataSource source, int index, int workers)
         return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed)
         {
             Error = Failure,
+            CheckpointProblem = CheckpointProblem,
         };
     }
 
