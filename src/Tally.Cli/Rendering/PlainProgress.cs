@@ -14,5 +14,21 @@ internal static class PlainProgress
     }
 
     public static string Describe(SourceCompletion done)
-        => $"tally: done {done.Name}: {Units.Count(done.Rows)} rows, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}";
+    {
+        if (done.Error is { } failure)
+        {
+            return $"tally: left out {failure.Message}";
+        }
+
+        string skipped = done.SkippedRows > 0 ? $", {Units.Count(done.SkippedRows)} malformed skipped" : "";
+        return $"tally: done {done.Name}: {Units.Count(done.Rows)} rows{skipped}, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}{Note(done)}";
+    }
+
+    /// <summary>What became of the input's checkpoint, when there is something to say.</summary>
+    public static string Note(SourceCompletion done) => done switch
+    {
+        { Resumed: true } => " (resumed from its checkpoint)",
+        { CheckpointProblem: { } problem } => $" (its checkpoint {problem}; counted again)",
+        _ => "",
+    };
 }
