@@ -95,10 +95,11 @@ internal sealed class ThreadExecutor : ISourceExecutor
                 source.AddBlock();
                 try
                 {
-                    await blocks.WriteAsync(new WorkItem(source, block), cancellationToken).ConfigureAwait(false);
+                    await WriteAsync(blocks, new WorkItem(source, block), cancellationToken).ConfigureAwait(false);
                 }
                 catch
                 {
+                    // Not written, so the buffer is still ours.
                     ArrayPool<byte>.Shared.Return(block.Buffer);
                     throw;
                 }
@@ -107,6 +108,26 @@ internal sealed class ThreadExecutor : ISourceExecutor
         finally
         {
             source.EndReading(reader);
+        }
+    }
+
+    /// <summary>Hands a block to the workers, waiting while the channel is full; when it throws, the block was not written.</summary>
+    /// <remarks>
+    /// Not <c>WriteAsync(item, token)</c>: on the .NET 10 runtime a write that is cancelled just as
+    /// it starts to wait can both throw and deliver its item (dotnet/runtime#132230: the operation
+    /// takes its cancellability from a registration not yet assigned). The block's buffer then went
+    /// back to the pool twice, once from here and once from the worker that counted it, and the pool
+    /// later lent one array to two blocks: wrong totals in a later job of the same process. A wait
+    /// carries no item, and <c>TryWrite</c> either takes the block or leaves it with us.
+    /// </remarks>
+    private static async ValueTask WriteAsync(ChannelWriter<WorkItem> blocks, WorkItem item, CancellationToken cancellationToken)
+    {
+        while (!blocks.TryWrite(item))
+        {
+            if (!await blocks.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ChannelClosedException();
+            }
         }
     }
 
