@@ -190,6 +190,25 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_SaveCancelled_StopsAtOnce_AndLeavesNoFile()
+    {
+        var store = new CheckpointStore(Checkpoints);
+        var table = new Aggregation.CountTable();
+        for (int i = 0; i < 200_000; i++)
+        {
+            table.Add(System.Text.Encoding.UTF8.GetBytes($"ngram{i}"), i);
+        }
+
+        var info = new CheckpointInfo(CheckpointStore.Format, new FileStamp(Path.GetFullPath(_paths[0]), 1, 2), false, 1, 1, 1, 0, []);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => store.SaveAsync(info, table, cancelled.Token));
+
+        Assert.Empty(Directory.GetFiles(Checkpoints, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Checkpoint_FolderIsAFile_IsAnInputError()
     {
         string file = _folder.Write("not-a-folder", [1]);
