@@ -148,6 +148,22 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task SkipBadFiles_Verbose_MarksTheInputLeftOut_AndGivesTheReasonOnce()
+    {
+        string good = _cli.Write("good.tsv", Good);
+        string cut = GzipFile("cut.gz", ManyRows("w", 3000), cutBytes: 30);
+
+        var run = await _cli.RunAsync(["count", good, cut, "--skip-bad-files", "--verbose", "-w", "abc"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["abc\t7"], run.OutLines);
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains($"tally: done {cut}: left out", lines);
+        Assert.Single(lines, l => l.StartsWith($"tally: left out {cut}: ", StringComparison.Ordinal));
+        Assert.StartsWith($"tally: left out {cut}: truncated gzip", lines[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MissingFile_AmongGoodOnes_ExitsThree_BeforeAnyWork()
     {
         string good = _cli.Write("good.tsv", Good);

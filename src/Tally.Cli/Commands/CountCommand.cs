@@ -102,7 +102,7 @@ internal static class CountCommand
     {
         int finished = snapshot.Sources.Count(s => s.Status == SourceStatus.Done);
         string saved = settings.CheckpointDirectory is { } folder && finished > 0
-            ? $"; the finished inputs are checkpointed in {folder}"
+            ? $"; checkpoints are kept in {folder}"
             : "";
         return $"tally: cancelled after {Units.Count(snapshot.Rows)} rows of {snapshot.Sources.Count} inputs ({finished} finished); no output was written{saved}";
     }

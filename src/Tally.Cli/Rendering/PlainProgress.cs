@@ -15,9 +15,10 @@ internal static class PlainProgress
 
     public static string Describe(SourceCompletion done)
     {
-        if (done.Error is { } failure)
+        if (done.IsLeftOut)
         {
-            return $"tally: left out {failure.Message}";
+            // The reason follows in the report after the count, with every other input left out.
+            return $"tally: done {done.Name}: left out";
         }
 
         string skipped = done.SkippedRows > 0 ? $", {Units.Count(done.SkippedRows)} malformed skipped" : "";
