@@ -3,7 +3,9 @@ using Tally.Cli;
 
 // Ctrl+C and SIGTERM cancel the job instead of killing the process, so a partial output file is
 // never left behind and the tool can say how far it got before exiting with 130.
-using var cancellation = new CancellationTokenSource();
+// The source is deliberately not disposed: a signal can arrive while Main is returning, and
+// cancelling a disposed source would throw on the signal thread and abort the process.
+var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;

@@ -32,6 +32,11 @@ internal static class TallyApp
             Output = environment.Out,
             Error = environment.Error,
             EnableDefaultExceptionHandler = false,
+
+            // Program.cs owns Ctrl+C and SIGTERM. Left on, System.CommandLine adds handlers of its
+            // own that cancel a token of its own first, so the job's cancellation escaped the
+            // catch below as an unhandled exception (exit 134 instead of 130).
+            ProcessTerminationTimeout = null,
         };
         try
         {

@@ -19,6 +19,18 @@ public static partial class TallyDefaults
     /// </remarks>
     public const int MaxLineLength = 64 << 20;
 
+    /// <summary>The highest <see cref="CountOptions.MaxLineLength"/> allowed.</summary>
+    /// <remarks>A line buffer is one array; 1 GiB keeps its doubling well inside the largest array .NET allows.</remarks>
+    public const int MaxLineLengthCeiling = 1 << 30;
+
+    /// <summary>Malformed rows kept per source as examples in skip mode.</summary>
+    /// <remarks>Enough to show what kind of damage a file has; every row goes to the rejects file when one is asked for.</remarks>
+    public const int RejectExamplesPerSource = 5;
+
+    /// <summary>Write buffer of each worker's spill file of rejected rows.</summary>
+    /// <remarks>Keeps writes to a few syscalls per 64 KiB when a file is mostly bad; this is all the memory rejected rows take.</remarks>
+    public const int RejectSpillBuffer = 64 << 10;
+
     /// <summary>Blocks that may wait in the channel between readers and workers, per worker.</summary>
     /// <remarks>
     /// Two per worker keeps every worker fed while a reader is between reads (double buffering)

@@ -52,6 +52,23 @@ public sealed class JobBehaviourTests
         Assert.Equal(readsAfterStop, endless.Reads);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Cancel_StreamThatIgnoresCancellation_StillStopsTheJob(int workers)
+    {
+        // Standard input on Unix is such a stream: its read blocks in read(2) until data arrives.
+        var silent = new SilentStream([.. "first\t1\t1\t1\n"u8]);
+        using var cancellation = new CancellationTokenSource();
+        var job = CountJob.Start([DataSource.FromStream("<stdin>", silent)], ReferenceEquivalenceTests.Pipeline(workers, 4096), cancellationToken: cancellation.Token);
+        await silent.Waiting.WaitAsync(s_guard);
+
+        await cancellation.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.Result.WaitAsync(s_guard));
+        Assert.True(job.Snapshot().Sources[0].StoredBytesRead > 0);
+    }
+
     [Fact]
     public async Task Cancel_CompletionsStream_EndsWithTheSameError()
     {
@@ -183,6 +200,52 @@ public sealed class JobBehaviourTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => CountJob.Start([], new CountOptions { Workers = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => CountJob.Start([], new CountOptions { BlockSize = 1 }));
+    }
+
+    /// <summary>Gives its data, then a read that never completes and ignores cancellation.</summary>
+    private sealed class SilentStream(byte[] data) : Stream
+    {
+        private readonly TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource<int> _never = new();
+        private int _position;
+
+        public Task Waiting => _waiting.Task;
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_position < data.Length)
+            {
+                int n = Math.Min(buffer.Length, data.Length - _position);
+                data.AsSpan(_position, n).CopyTo(buffer.Span);
+                _position += n;
+                return ValueTask.FromResult(n);
+            }
+
+            _waiting.TrySetResult();
+            return new ValueTask<int>(_never.Task);
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

@@ -28,12 +28,17 @@ internal static class CountCommand
         var executor = new Option<string>("--executor") { Description = "Where the map step runs: threads (default) or processes (isolated worker processes).", DefaultValueFactory = _ => "threads" };
         executor.AcceptOnlyFromAmong("threads", "processes");
         var blockSize = new Option<int?>("--block-size") { Description = "Bytes per block (advanced).", Hidden = true };
+        var maxLineLength = new Option<int?>("--max-line-length") { Description = "Longest line accepted, in bytes (default 64 MiB); a longer one makes its file broken." };
+        var skipBad = new Option<bool>("--skip-bad") { Description = "Skip malformed rows instead of stopping at the first; report how many per file, and the first few." };
+        var rejects = new Option<string?>("--rejects") { Description = "With --skip-bad: write every skipped row to this file as 'path TAB line TAB reason TAB row'." };
+        var skipBadFiles = new Option<bool>("--skip-bad-files") { Description = "Leave out entirely a file that cannot be read to its end (corrupt or truncated gzip, a line over the limit), and list it." };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Save each finished file's totals in this folder; a rerun of the same command resumes from them." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input, even when stderr is not a terminal." };
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram v2 files.")
         {
-            inputs, words, top, output, threads, executor, blockSize, quiet, verbose,
+            inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose,
         };
 
         command.SetAction((parsed, cancellationToken) =>
@@ -47,6 +52,11 @@ internal static class CountCommand
                 Threads = parsed.GetValue(threads) ?? Environment.ProcessorCount,
                 Executor = parsed.GetValue(executor) == "processes" ? ExecutorKind.Processes : ExecutorKind.Threads,
                 BlockSize = parsed.GetValue(blockSize),
+                MaxLineLength = parsed.GetValue(maxLineLength),
+                SkipBadRows = parsed.GetValue(skipBad),
+                RejectsPath = parsed.GetValue(rejects),
+                SkipBadFiles = parsed.GetValue(skipBadFiles),
+                CheckpointDirectory = parsed.GetValue(checkpoint),
                 Quiet = parsed.GetValue(quiet),
                 Verbose = parsed.GetValue(verbose),
             };
@@ -64,14 +74,46 @@ internal static class CountCommand
         var options = new CountOptions
         {
             Workers = settings.Threads,
-            BlockSize = settings.BlockSize ?? CountOptions.Default.BlockSize,
-            MaxLineLength = Math.Max(CountOptions.Default.MaxLineLength, settings.BlockSize ?? 0),
+            BlockSize = settings.EffectiveBlockSize,
+            MaxLineLength = settings.EffectiveMaxLineLength,
+            MalformedRows = settings.SkipBadRows ? MalformedRowPolicy.Skip : MalformedRowPolicy.Fail,
+            RejectsPath = settings.RejectsPath,
+            BrokenSources = settings.SkipBadFiles ? BrokenSourcePolicy.Skip : BrokenSourcePolicy.Fail,
+            CheckpointDirectory = settings.CheckpointDirectory,
             TimeProvider = environment.TimeProvider,
             Executor = settings.Executor,
             WorkerCommand = settings.Executor == ExecutorKind.Processes ? environment.WorkerCommand() : null,
         };
 
+        if (settings.CheckpointDirectory is not null && sources.Any(s => s is not FileSource))
+        {
+            await environment.Error.WriteLineAsync("tally: standard input cannot be checkpointed; it is read in full on every run").ConfigureAwait(false);
+        }
+
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);
+        try
+        {
+            return await RunJobAsync(job, settings, environment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await environment.Error.WriteLineAsync(CancelledMessage(job.Snapshot(), settings)).ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+    }
+
+    /// <summary>How far a cancelled job got: <c>cancelled after N rows of M inputs (K finished); no output was written</c>.</summary>
+    internal static string CancelledMessage(CountProgress snapshot, CountSettings settings)
+    {
+        int finished = snapshot.Sources.Count(s => s.Status == SourceStatus.Done);
+        string saved = settings.CheckpointDirectory is { } folder && finished > 0
+            ? $"; checkpoints are kept in {folder}"
+            : "";
+        return $"tally: cancelled after {Units.Count(snapshot.Rows)} rows of {snapshot.Sources.Count} inputs ({finished} finished); no output was written{saved}";
+    }
+
+    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, CliEnvironment environment, CancellationToken cancellationToken)
+    {
         var live = !settings.Quiet && environment.ProgressConsole is not null
             ? new LiveProgress(environment.ProgressConsole, job)
             : null;
@@ -91,6 +133,9 @@ internal static class CountCommand
         {
             await SummaryWriter.WriteAsync(environment.Error, result).ConfigureAwait(false);
         }
+
+        // Warnings, not progress: printed even with --quiet, since they change what the totals mean.
+        await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
 
         if (settings.OutputPath is { } path)
         {

@@ -18,6 +18,21 @@ internal sealed record CountSettings
 
     public int? BlockSize { get; init; }
 
+    /// <summary>Longest line accepted, in bytes; null for the default.</summary>
+    public int? MaxLineLength { get; init; }
+
+    /// <summary><c>--skip-bad</c>: skip malformed rows instead of stopping at the first.</summary>
+    public bool SkipBadRows { get; init; }
+
+    /// <summary><c>--rejects FILE</c>: where every skipped row is written.</summary>
+    public string? RejectsPath { get; init; }
+
+    /// <summary><c>--skip-bad-files</c>: leave out files that cannot be read to the end.</summary>
+    public bool SkipBadFiles { get; init; }
+
+    /// <summary><c>--checkpoint DIR</c>: save finished files' tables there and resume from them.</summary>
+    public string? CheckpointDirectory { get; init; }
+
     public bool Quiet { get; init; }
 
     public bool Verbose { get; init; }
@@ -26,6 +41,11 @@ internal sealed record CountSettings
     public const int DefaultTop = 10;
 
     public int? EffectiveTop => Top ?? (Words.Count == 0 && OutputPath is null ? DefaultTop : null);
+
+    public int EffectiveBlockSize => BlockSize ?? TallyDefaults.BlockSize;
+
+    /// <summary>The line limit: as given, or the default raised to a block.</summary>
+    public int EffectiveMaxLineLength => MaxLineLength ?? Math.Max(TallyDefaults.MaxLineLength, EffectiveBlockSize);
 
     public void Validate()
     {
@@ -54,14 +74,58 @@ internal sealed record CountSettings
             }
         }
 
+        if (MaxLineLength is { } limit && (limit < EffectiveBlockSize || limit > TallyDefaults.MaxLineLengthCeiling))
+        {
+            throw new UsageException(
+                $"--max-line-length must be between the block size ({EffectiveBlockSize:N0}) and {TallyDefaults.MaxLineLengthCeiling:N0} bytes, not {limit:N0}");
+        }
+
+        if (Executor == ExecutorKind.Processes && (SkipBadRows || SkipBadFiles))
+        {
+            throw new UsageException("--skip-bad and --skip-bad-files do not work with --executor processes yet; use the default thread executor");
+        }
+
+        if (RejectsPath is not null && !SkipBadRows)
+        {
+            throw new UsageException("--rejects needs --skip-bad: without it the first malformed row stops the count");
+        }
+
+        if (RejectsPath is not null && OutputPath is not null && Path.GetFullPath(RejectsPath) == Path.GetFullPath(OutputPath))
+        {
+            throw new UsageException("--rejects and -o must be different files");
+        }
+
+        if (CheckpointDirectory is not null && File.Exists(CheckpointDirectory))
+        {
+            throw new UsageException($"--checkpoint {CheckpointDirectory}: is a file; give a folder");
+        }
+
         if (Quiet && Verbose)
         {
             throw new UsageException("--quiet and --verbose cannot be used together");
         }
 
-        if (OutputPath is not null && Directory.Exists(OutputPath))
+        CheckWritable("-o", OutputPath);
+        CheckWritable("--rejects", RejectsPath);
+    }
+
+    /// <summary>Fails now rather than after the whole count when a result file cannot be placed.</summary>
+    private static void CheckWritable(string option, string? path)
+    {
+        if (path is null)
         {
-            throw new UsageException($"-o {OutputPath}: is a folder; give a file path");
+            return;
+        }
+
+        if (Directory.Exists(path))
+        {
+            throw new UsageException($"{option} {path}: is a folder; give a file path");
+        }
+
+        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"{option} {path}: the folder {folder} does not exist");
         }
     }
 }

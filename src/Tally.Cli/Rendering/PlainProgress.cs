@@ -14,6 +14,23 @@ internal static class PlainProgress
     }
 
     public static string Describe(SourceCompletion done)
-        => $"tally: done {done.Name}: {Units.Count(done.Rows)} rows, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}"
-            + (done.Retries > 0 ? $" (counted again after {done.Retries} failed worker process{(done.Retries > 1 ? "es" : "")})" : "");
+    {
+        if (done.IsLeftOut)
+        {
+            // The reason follows in the report after the count, with every other input left out.
+            return $"tally: done {done.Name}: left out";
+        }
+
+        string skipped = done.SkippedRows > 0 ? $", {Units.Count(done.SkippedRows)} malformed skipped" : "";
+        return $"tally: done {done.Name}: {Units.Count(done.Rows)} rows{skipped}, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}{Note(done)}";
+    }
+
+    /// <summary>What became of the input's checkpoint or worker process, when there is something to say.</summary>
+    public static string Note(SourceCompletion done) => done switch
+    {
+        { Resumed: true } => " (resumed from its checkpoint)",
+        { CheckpointProblem: { } problem } => $" (its checkpoint {problem}; counted again)",
+        { Retries: > 0 and var retries } => $" (counted again after {retries} failed worker process{(retries > 1 ? "es" : "")})",
+        _ => "",
+    };
 }

@@ -17,7 +17,9 @@ internal static class SummaryWriter
         foreach (var source in result.Sources)
         {
             await error.WriteLineAsync(
-                $"  {rank++,3}. {source.Name.PadRight(width)}  {Units.Seconds(source.Duration),9}  {Units.Count(source.Rows),14} rows  done at {Units.Seconds(source.Completed)}{(source.Retries > 0 ? $"  ({source.Retries} failed workers)" : "")}")
+                source.IsLeftOut
+                    ? $"  {rank++,3}. {source.Name.PadRight(width)}  left out at {Units.Seconds(source.Completed)}"
+                    : $"  {rank++,3}. {source.Name.PadRight(width)}  {Units.Seconds(source.Duration),9}  {Units.Count(source.Rows),14} rows  done at {Units.Seconds(source.Completed)}{PlainProgress.Note(source)}")
                 .ConfigureAwait(false);
         }
     }

@@ -7,9 +7,9 @@ public sealed partial class CountJob
     /// The serial shortcut for tiny inputs applies to threads only: whoever asks for worker
     /// processes asks for isolation, which running in this process would silently drop.
     /// </remarks>
-    private ISourceExecutor SelectExecutor() => _options.Executor switch
+    private ISourceExecutor SelectExecutor(SourceState[] toRead) => _options.Executor switch
     {
         ExecutorKind.Processes => new ProcessExecutor(),
-        _ => IsSmall() ? SerialExecutor.Instance : ThreadExecutor.Instance,
+        _ => IsSmall(toRead) ? SerialExecutor.Instance : ThreadExecutor.Instance,
     };
 }

@@ -1,7 +1,9 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Tally.Aggregation;
 using Tally.Output;
+using Tally.Parsing;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -96,16 +98,24 @@ public sealed partial class CountJob
         }
     }
 
-    /// <summary>Runs the executor (the map step) and the merger (the reduce) side by side.</summary>
+    /// <summary>Resumes from checkpoints, then runs the executor (the map step) and the merger (the reduce) side by side.</summary>
     private async Task<CountTable> CountAsync(List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
+        var checkpoints = _options.CheckpointDirectory is { } folder ? new CheckpointStore(folder) : null;
+        using var rejects = _options.MalformedRows == MalformedRowPolicy.Skip ? new RejectLog(_options.RejectsPath, _options.Workers) : null;
+
+        // Checkpoints are loaded before anything is read, because the executor must know which
+        // sources are left to read. One loaded table at a time is alive besides the result.
+        var result = checkpoints is null ? null : Resume(checkpoints, completed, cancellationToken);
+        SourceState[] toRead = [.. _sources.Where(s => s.Status != SourceStatus.Done)];
+
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var failure = new FirstFailure(stop);
 
         // Unbounded is safe: it holds at most one entry per source.
         var finished = Channel.CreateUnbounded<SourceState>(new UnboundedChannelOptions { SingleReader = true });
-        ISourceExecutor executor = SelectExecutor();
-        var context = new JobContext(_sources, _options, () => Elapsed);
+        ISourceExecutor executor = SelectExecutor(toRead);
+        var context = new JobContext(toRead, _options, () => Elapsed, rejects);
 
         Task map = failure.Guard(async () =>
         {
@@ -118,55 +128,135 @@ public sealed partial class CountJob
                 finished.Writer.TryComplete();
             }
         });
-        Task<CountTable?> reduce = failure.Guard(() => MergeAsync(finished.Reader, completed, stop.Token));
+        Task<CountTable?> reduce = failure.Guard(() => MergeAsync(finished.Reader, result, checkpoints, completed, stop.Token));
 
         await FirstFailure.Quietly(map).ConfigureAwait(false);
         await FirstFailure.Quietly(reduce).ConfigureAwait(false);
         failure.ThrowIfAny(cancellationToken);
-        return await reduce.ConfigureAwait(false) ?? new CountTable();
+        var table = await reduce.ConfigureAwait(false) ?? new CountTable();
+
+        // Every worker has stopped, so the spills are complete; a failed or cancelled job never gets here.
+        if (rejects is not null)
+        {
+            await rejects.WriteAsync(completed.Where(c => c.IsLeftOut).Select(c => c.Index).ToHashSet(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return table;
     }
 
-    /// <summary>Folds each finished source's tables into the result, in completion order.</summary>
-    private async Task<CountTable?> MergeAsync(ChannelReader<SourceState> finished, List<SourceCompletion> completed, CancellationToken cancellationToken)
+    /// <summary>Merges every source that has a checkpoint worth trusting, and marks it done.</summary>
+    private CountTable? Resume(CheckpointStore checkpoints, List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
+        bool skipsRows = _options.MalformedRows == MalformedRowPolicy.Skip;
+        bool writesRejects = _options.RejectsPath is not null;
         CountTable? result = null;
-        await foreach (var source in finished.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var source in _sources)
         {
-            for (int w = 0; w < source.WorkerTables.Length; w++)
+            if (source.Source is not FileSource file)
             {
-                if (source.WorkerTables[w] is not { } table)
-                {
-                    continue;
-                }
-
-                source.WorkerTables[w] = null;
-                if (result is null)
-                {
-                    // The first table is adopted, not copied: no executor touches it any more.
-                    result = table;
-                    continue;
-                }
-
-                try
-                {
-                    result.MergeFrom(table);
-                }
-                catch (OverflowException e)
-                {
-                    throw new TallyDataException(source.Name, null, e.Message, e);
-                }
+                continue;
             }
 
-            Publish(source, completed);
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Taken before the file is read: a file changed while being read gets an old stamp, so
+            // the next run sees the change and counts it again.
+            source.Stamp = FileStamp.Of(file.Path);
+            if (checkpoints.TryLoad(source, skipsRows, writesRejects, out string? problem) is not { } checkpoint)
+            {
+                source.CheckpointProblem = problem;
+                continue;
+            }
+
+            var info = checkpoint.Info;
+            source.Resume(info, Elapsed);
+            result = Fold(result, checkpoint.Table, source);
+            Publish(source, completed, info.SkippedRows, info.SkippedExamples, resumed: true);
         }
 
         return result;
     }
 
-    private bool IsSmall()
+    /// <summary>Folds each finished source's tables into the result, in completion order; drops those left out; saves checkpoints.</summary>
+    private async Task<CountTable?> MergeAsync(ChannelReader<SourceState> finished, CountTable? result, CheckpointStore? checkpoints,
+        List<SourceCompletion> completed, CancellationToken cancellationToken)
+    {
+        await foreach (var source in finished.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        {
+            if (source.Failure is not null)
+            {
+                // Left out entirely: rows counted before the damage showed are dropped with the
+                // rest. No worker touches these tables any more (the source's holds are all released).
+                Array.Clear(source.WorkerTables);
+                Array.Clear(source.WorkerRejects);
+                Publish(source, completed, 0, [], resumed: false);
+                continue;
+            }
+
+            if (source.DeferredError is { } error)
+            {
+                ExceptionDispatchInfo.Throw(error);
+            }
+
+            var (skipped, examples) = RejectLog.Gather(source);
+            if (checkpoints is not null && source.Stamp is { } stamp)
+            {
+                // A checkpoint holds the source's own table, so its worker tables are merged first.
+                var table = TakeWorkerTables(source, null) ?? new CountTable();
+                var info = new CheckpointInfo(CheckpointStore.Format, stamp, source.IsCompressed, source.StoredBytes, source.Bytes, source.Rows, skipped, examples);
+                await checkpoints.SaveAsync(info, table, cancellationToken).ConfigureAwait(false);
+                result = Fold(result, table, source);
+            }
+            else
+            {
+                result = TakeWorkerTables(source, result);
+            }
+
+            Publish(source, completed, skipped, examples, resumed: false);
+        }
+
+        return result;
+    }
+
+    /// <summary>Folds a finished source's worker tables into <paramref name="into"/> and clears their slots.</summary>
+    private static CountTable? TakeWorkerTables(SourceState source, CountTable? into)
+    {
+        for (int w = 0; w < source.WorkerTables.Length; w++)
+        {
+            if (source.WorkerTables[w] is { } table)
+            {
+                source.WorkerTables[w] = null;
+                into = Fold(into, table, source);
+            }
+        }
+
+        return into;
+    }
+
+    /// <summary>Adds <paramref name="table"/> into <paramref name="into"/>, or adopts it (no copy) when there is nothing yet.</summary>
+    private static CountTable Fold(CountTable? into, CountTable table, SourceState source)
+    {
+        if (into is null)
+        {
+            return table;
+        }
+
+        try
+        {
+            into.MergeFrom(table);
+        }
+        catch (OverflowException e)
+        {
+            throw new TallyDataException(source.Name, null, e.Message, e);
+        }
+
+        return into;
+    }
+
+    private bool IsSmall(SourceState[] sources)
     {
         long total = 0;
-        foreach (var source in _sources)
+        foreach (var source in sources)
         {
             if (source.Source.Length is not { } length)
             {
@@ -195,9 +285,9 @@ public sealed partial class CountJob
         }
     }
 
-    private void Publish(SourceState source, List<SourceCompletion> completed)
+    private void Publish(SourceState source, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples, bool resumed)
     {
-        var completion = source.Complete(Elapsed);
+        var completion = source.Complete(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples, Resumed = resumed };
         completed.Add(completion);
         _completions.Writer.TryWrite(completion);
     }

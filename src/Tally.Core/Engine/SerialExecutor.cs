@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Threading.Channels;
-using Tally.Aggregation;
-using Tally.Mapping;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -16,30 +14,45 @@ internal sealed class SerialExecutor : ISourceExecutor
 
     public async Task RunAsync(JobContext context, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {
-        var options = context.Options;
         foreach (var source in context.Sources)
         {
-            var table = source.WorkerTables[0] = new CountTable();
-            using (var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false))
+            try
             {
-                source.BeginReading(reader, context.Elapsed);
-                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
-                {
-                    try
-                    {
-                        long rows = options.MapStep.Map(block.Span, table, new MapContext(source.Name, block.FirstLine));
-                        source.AddCounted(rows, block.Length);
-                    }
-                    finally
-                    {
-                        ArrayPool<byte>.Shared.Return(block.Buffer);
-                    }
-                }
-
-                source.EndReading(reader);
+                await CountSourceAsync(context, source, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (context.LeavesOut(e, cancellationToken))
+            {
+                source.Fail(e);
             }
 
+            // Nothing else holds the source: it is finished once its reader is.
+            source.Release();
             finished.TryWrite(source);
+        }
+    }
+
+    private static async Task CountSourceAsync(JobContext context, SourceState source, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        using var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false);
+        source.BeginReading(reader, context.Elapsed);
+        try
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
+            {
+                try
+                {
+                    BlockCounter.Count(context, source, 0, block);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(block.Buffer);
+                }
+            }
+        }
+        finally
+        {
+            source.EndReading(reader);
         }
     }
 }

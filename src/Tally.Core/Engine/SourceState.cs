@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Tally.Aggregation;
+using Tally.Parsing;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -36,6 +37,12 @@ internal sealed partial class SourceState(DataSource source, int index, int work
     /// <summary>0 waiting, 1 running, 2 done.</summary>
     private int _status;
 
+    /// <summary>Why the source cannot be counted; set once by its reader, read by workers and the merger.</summary>
+    private Exception? _failure;
+
+    /// <summary>A worker's data error held back until the reader ends; see <see cref="Defer"/>.</summary>
+    private Exception? _deferred;
+
     public DataSource Source { get; } = source;
 
     public int Index { get; } = index;
@@ -44,6 +51,26 @@ internal sealed partial class SourceState(DataSource source, int index, int work
 
     /// <summary>Slot <c>w</c> is created and written only by worker <c>w</c>, then read by the merger after completion.</summary>
     public CountTable?[] WorkerTables { get; } = new CountTable?[workers];
+
+    /// <summary>Skip mode only: slot <c>w</c> holds worker <c>w</c>'s malformed rows of this source, owned like <see cref="WorkerTables"/>.</summary>
+    public RejectSink?[] WorkerRejects { get; } = new RejectSink?[workers];
+
+    /// <summary>The file's identity when the job started, for its checkpoint; null for streams or without checkpoints.</summary>
+    public FileStamp? Stamp { get; set; }
+
+    /// <summary>Why an existing checkpoint was not used, for the completion.</summary>
+    public string? CheckpointProblem { get; set; }
+
+    /// <summary>The reader's error when the source is left out (<see cref="BrokenSourcePolicy.Skip"/>); null while it is fine.</summary>
+    /// <remarks>
+    /// Workers may still count blocks of a failed source that were already in flight: the merger
+    /// drops all its tables, and it sees the source only after every hold is released, so none
+    /// of those rows can reach the result. Workers skip such blocks only to save time.
+    /// </remarks>
+    public Exception? Failure => Volatile.Read(ref _failure);
+
+    /// <summary>The first data error a worker found while broken sources are skipped; thrown by the merger unless the source is left out.</summary>
+    public Exception? DeferredError => Volatile.Read(ref _deferred);
 
     public bool IsCompressed { get; private set; }
 
@@ -73,6 +100,22 @@ internal sealed partial class SourceState(DataSource source, int index, int work
 
     public void AddBlock() => Interlocked.Increment(ref _pending);
 
+    /// <summary>Marks the source as left out; its reader then releases its hold as usual.</summary>
+    public void Fail(Exception error) => Interlocked.CompareExchange(ref _failure, error, null);
+
+    /// <summary>Keeps a worker's data error until the source's reader is done; the first one wins.</summary>
+    public void Defer(Exception error) => Interlocked.CompareExchange(ref _deferred, error, null);
+
+    /// <summary>Takes the counters of a source whose table comes from a checkpoint, which is then never read.</summary>
+    public void Resume(CheckpointInfo info, TimeSpan now)
+    {
+        Started = now;
+        IsCompressed = info.IsCompressed;
+        Interlocked.Exchange(ref _storedBytes, info.StoredBytes);
+        Interlocked.Exchange(ref _bytes, info.Bytes);
+        Interlocked.Exchange(ref _rows, info.Rows);
+    }
+
     /// <summary>Drops one hold; true when it was the last, so the caller must hand the source on.</summary>
     public bool Release()
     {
@@ -90,7 +133,12 @@ internal sealed partial class SourceState(DataSource source, int index, int work
     public SourceCompletion Complete(TimeSpan completed)
     {
         Volatile.Write(ref _status, (int)SourceStatus.Done);
-        return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed) { Retries = Retries };
+        return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed)
+        {
+            Retries = Retries,
+            Error = Failure,
+            CheckpointProblem = CheckpointProblem,
+        };
     }
 
     public SourceProgress Snapshot() => new(Name, Source.Length, StoredBytes, Rows, Status);

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Threading.Channels;
-using Tally.Aggregation;
-using Tally.Mapping;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -36,7 +34,7 @@ internal sealed class ThreadExecutor : ISourceExecutor
 
         Task readers = failure.Guard(() => ReadAllAsync(context, blocks.Writer, finished, stop.Token));
         Task[] workers = [.. Enumerable.Range(0, options.Workers)
-            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(w, options.MapStep, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
+            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(context, w, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
 
         await FirstFailure.Quietly(readers).ConfigureAwait(false);
         blocks.Writer.TryComplete();
@@ -68,25 +66,15 @@ internal sealed class ThreadExecutor : ISourceExecutor
 
     private static async ValueTask ReadSourceAsync(JobContext context, SourceState source, ChannelWriter<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {
-        var options = context.Options;
-        using (var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false))
+        try
         {
-            source.BeginReading(reader, context.Elapsed);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
-            {
-                source.AddBlock();
-                try
-                {
-                    await blocks.WriteAsync(new WorkItem(source, block), cancellationToken).ConfigureAwait(false);
-                }
-                catch
-                {
-                    ArrayPool<byte>.Shared.Return(block.Buffer);
-                    throw;
-                }
-            }
-
-            source.EndReading(reader);
+            await ReadBlocksAsync(context, source, blocks, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (context.LeavesOut(e, cancellationToken))
+        {
+            // The source is left out, not the job. Its blocks already in the channel still hold it,
+            // so it reaches the merger (which drops its tables) only after the last one is released.
+            source.Fail(e);
         }
 
         if (source.Release())
@@ -95,15 +83,61 @@ internal sealed class ThreadExecutor : ISourceExecutor
         }
     }
 
-    private static async Task WorkAsync(int worker, MapStep step, ChannelReader<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
+    private static async Task ReadBlocksAsync(JobContext context, SourceState source, ChannelWriter<WorkItem> blocks, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        using var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false);
+        source.BeginReading(reader, context.Elapsed);
+        try
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
+            {
+                source.AddBlock();
+                try
+                {
+                    await WriteAsync(blocks, new WorkItem(source, block), cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // Not written, so the buffer is still ours.
+                    ArrayPool<byte>.Shared.Return(block.Buffer);
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            source.EndReading(reader);
+        }
+    }
+
+    /// <summary>Hands a block to the workers, waiting while the channel is full; when it throws, the block was not written.</summary>
+    /// <remarks>
+    /// Not <c>WriteAsync(item, token)</c>: on the .NET 10 runtime a write that is cancelled just as
+    /// it starts to wait was seen to both throw and deliver its item (a standalone program on
+    /// this machine: about one write in 70 cancelled ones). The block's buffer then went
+    /// back to the pool twice, once from here and once from the worker that counted it, and the pool
+    /// later lent one array to two blocks: wrong totals in a later job of the same process. A wait
+    /// carries no item, and <c>TryWrite</c> either takes the block or leaves it with us.
+    /// </remarks>
+    private static async ValueTask WriteAsync(ChannelWriter<WorkItem> blocks, WorkItem item, CancellationToken cancellationToken)
+    {
+        while (!blocks.TryWrite(item))
+        {
+            if (!await blocks.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
+            {
+                throw new ChannelClosedException();
+            }
+        }
+    }
+
+    private static async Task WorkAsync(JobContext context, int worker, ChannelReader<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {
         await foreach (var (source, block) in blocks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             try
             {
-                var table = source.WorkerTables[worker] ??= new CountTable();
-                long rows = step.Map(block.Span, table, new MapContext(source.Name, block.FirstLine));
-                source.AddCounted(rows, block.Length);
+                BlockCounter.Count(context, source, worker, block);
             }
             finally
             {

@@ -27,17 +27,25 @@ public sealed class CountResult
         _table = table;
         Sources = sources;
         Elapsed = elapsed;
-        Rows = sources.Sum(s => s.Rows);
+        Rows = sources.Where(s => !s.IsLeftOut).Sum(s => s.Rows);
+        SkippedRows = sources.Where(s => !s.IsLeftOut).Sum(s => s.SkippedRows);
+        LeftOut = [.. sources.Where(s => s.IsLeftOut)];
     }
 
     /// <summary>Distinct ngrams.</summary>
     public int Count => _table.Count;
 
-    /// <summary>Rows counted over all sources.</summary>
+    /// <summary>Rows counted over all sources not left out.</summary>
     public long Rows { get; }
 
-    /// <summary>Every source, in completion order.</summary>
+    /// <summary>Malformed rows skipped over all sources not left out (only with <see cref="MalformedRowPolicy.Skip"/>).</summary>
+    public long SkippedRows { get; }
+
+    /// <summary>Every source, in completion order, including those left out.</summary>
     public IReadOnlyList<SourceCompletion> Sources { get; }
+
+    /// <summary>Sources left out because they could not be read to the end (only with <see cref="BrokenSourcePolicy.Skip"/>), in completion order.</summary>
+    public IReadOnlyList<SourceCompletion> LeftOut { get; }
 
     /// <summary>Time from the job's start to its end.</summary>
     public TimeSpan Elapsed { get; }

@@ -1,14 +1,29 @@
+using Tally.Engine;
+
 namespace Tally.Parsing;
 
-/// <summary>Collects malformed rows in skip mode: how many, and the first few with their reasons.</summary>
-/// <remarks>One sink per worker per source, so adding needs no lock; sinks are merged when a source finishes.</remarks>
+/// <summary>Collects malformed rows in skip mode: how many, the first few with their reasons, and optionally every one to a spill file.</summary>
+/// <remarks>One sink per worker per source, so adding needs no lock; sinks are gathered when a source finishes.</remarks>
 public sealed class RejectSink
 {
     private readonly List<RejectedRow> _examples = [];
     private readonly int _keep;
 
+    /// <summary>Where every row is also written for the rejects file; null when none was asked for.</summary>
+    private readonly RejectSpill? _spill;
+    private readonly int _sourceIndex;
+    private readonly byte[] _sourceName = [];
+
     /// <summary>Creates a sink that keeps the first <paramref name="keep"/> rows it is given.</summary>
     public RejectSink(int keep = int.MaxValue) => _keep = keep;
+
+    internal RejectSink(int keep, RejectSpill? spill, int sourceIndex, byte[] sourceName)
+        : this(keep)
+    {
+        _spill = spill;
+        _sourceIndex = sourceIndex;
+        _sourceName = sourceName;
+    }
 
     /// <summary>Malformed rows seen.</summary>
     public long Count { get; private set; }
@@ -24,6 +39,8 @@ public sealed class RejectSink
         {
             _examples.Add(new RejectedRow(line, reason, text.ToArray()));
         }
+
+        _spill?.Write(_sourceIndex, _sourceName, line, reason, text);
     }
 
     /// <summary>Adds another sink's rows.</summary>
@@ -39,6 +56,9 @@ public sealed class RejectSink
             }
         }
     }
+
+    /// <summary>Tells the spill that the rows that follow belong to a new block; see <see cref="RejectSpill"/>.</summary>
+    internal void StartBlock() => _spill?.StartSegment();
 }
 
 /// <summary>A malformed row: its line number, what is wrong, and its bytes (without the newline).</summary>

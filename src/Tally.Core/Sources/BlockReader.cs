@@ -19,7 +19,8 @@ internal readonly record struct BlockData(byte[] Buffer, int Length, long FirstL
 /// <remarks>
 /// The tail after a block's last newline is copied into the next buffer before the block is
 /// handed off, so the reader never touches a buffer a worker owns. A line longer than a block
-/// grows the buffer by doubling, up to <see cref="CountOptions.MaxLineLength"/>.
+/// grows the buffer by doubling, up to <see cref="CountOptions.MaxLineLength"/> bytes (not counting
+/// its newline), exactly: one byte more is an error, so memory per line stays under twice the limit.
 /// Not thread-safe: one reader belongs to one task.
 /// </remarks>
 internal sealed class BlockReader : IDisposable
@@ -103,7 +104,10 @@ internal sealed class BlockReader : IDisposable
         {
             while (true)
             {
-                filled = await FillAsync(buffer, filled, cancellationToken).ConfigureAwait(false);
+                // Never past MaxLineLength + 1 bytes: then every line of a buffer that holds a
+                // newline is within the limit, and one that holds none is over it, exactly.
+                int limit = (int)Math.Min(buffer.Length, (long)_maxLineLength + 1);
+                filled = await FillAsync(buffer, filled, limit, cancellationToken).ConfigureAwait(false);
                 if (filled == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
@@ -113,6 +117,11 @@ internal sealed class BlockReader : IDisposable
                 if (_endOfData)
                 {
                     var last = buffer.AsSpan(0, filled);
+                    if (filled - (last.LastIndexOf((byte)'\n') + 1) > _maxLineLength)
+                    {
+                        ThrowLineTooLong();
+                    }
+
                     int lines = last.Count((byte)'\n') + (last[^1] == (byte)'\n' ? 0 : 1);
                     return Emit(buffer, filled, lines);
                 }
@@ -150,28 +159,31 @@ internal sealed class BlockReader : IDisposable
         return block;
     }
 
+    /// <summary>Makes room for a line that fills <paramref name="buffer"/> from its start without a newline.</summary>
     private byte[] Grow(byte[] buffer, int filled)
     {
-        if (buffer.Length >= _maxLineLength)
+        if (filled > _maxLineLength)
         {
-            throw new TallyDataException(_source.Name, _nextLine,
-                $"line is longer than the limit of {_maxLineLength:N0} bytes");
+            ThrowLineTooLong();
         }
 
-        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, _maxLineLength));
+        var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, (long)_maxLineLength + 1));
         buffer.AsSpan(0, filled).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(buffer);
         return larger;
     }
 
-    private async ValueTask<int> FillAsync(byte[] buffer, int filled, CancellationToken cancellationToken)
+    private void ThrowLineTooLong()
+        => throw new TallyDataException(_source.Name, _nextLine, $"line is longer than the limit of {_maxLineLength:N0} bytes");
+
+    private async ValueTask<int> FillAsync(byte[] buffer, int filled, int limit, CancellationToken cancellationToken)
     {
-        while (filled < buffer.Length && !_endOfData)
+        while (filled < limit && !_endOfData)
         {
             int read;
             try
             {
-                read = await _data.ReadAsync(buffer.AsMemory(filled), cancellationToken).ConfigureAwait(false);
+                read = await _data.ReadAsync(buffer.AsMemory(filled, limit - filled), cancellationToken).ConfigureAwait(false);
             }
             catch (InvalidDataException e)
             {

@@ -98,6 +98,6 @@ public sealed class StreamSource : DataSource
     {
         var stream = Interlocked.Exchange(ref _stream, null)
             ?? throw new InvalidOperationException($"{Name} can be read only once.");
-        return new NonClosingStream(stream);
+        return new CancellableReadStream(stream);
     }
 }

@@ -49,10 +49,10 @@ internal sealed class GatedStream(byte[] first, byte[] rest) : Stream
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
-/// <summary>Rows forever, until cancelled; counts reads so a test can see reading stop.</summary>
-internal sealed class EndlessStream : Stream
+/// <summary>Rows forever (or, without newlines, one endless line), until cancelled; counts reads so a test can see reading stop.</summary>
+internal sealed class EndlessStream(bool newlines = true) : Stream
 {
-    private static readonly byte[] s_row = "endless\t2000\t1\t1\n"u8.ToArray();
+    private readonly byte[] _row = newlines ? "endless\t2000\t1\t1\n"u8.ToArray() : "endless\t2000\t1\t1 "u8.ToArray();
     private long _position;
     private int _reads;
 
@@ -65,7 +65,7 @@ internal sealed class EndlessStream : Stream
         Interlocked.Increment(ref _reads);
         for (int i = 0; i < buffer.Length; i++)
         {
-            buffer[i] = s_row[(int)(_position++ % s_row.Length)];
+            buffer[i] = _row[(int)(_position++ % _row.Length)];
         }
 
         return buffer.Length;

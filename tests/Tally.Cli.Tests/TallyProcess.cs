@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Tally.Cli.Tests;
+
+/// <summary>The built <c>tally</c> run as a real process (<c>dotnet tally.dll</c> from the test's output folder), so signals and kills are real.</summary>
+/// <remarks>The test project references Tally.Cli, so every build puts <c>tally.dll</c> beside the tests.</remarks>
+internal sealed class TallyProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _error = [];
+    private readonly List<string> _output = [];
+    private readonly Lock _lock = new();
+
+    private TallyProcess(Process process)
+    {
+        _process = process;
+        _process.ErrorDataReceived += (_, e) => Add(_error, e.Data);
+        _process.OutputDataReceived += (_, e) => Add(_output, e.Data);
+        _process.BeginErrorReadLine();
+        _process.BeginOutputReadLine();
+    }
+
+    public int Id => _process.Id;
+
+    public string[] ErrorLines
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _error];
+            }
+        }
+    }
+
+    public string Error => string.Concat(ErrorLines.Select(l => l + "\n"));
+
+    public static TallyProcess Start(string workingDirectory, params string[] args)
+    {
+        var (launcher, prefix) = Launcher();
+        var info = new ProcessStartInfo(launcher)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in prefix.Append(Path.Combine(AppContext.BaseDirectory, "tally.dll")).Concat(args))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return new TallyProcess(Process.Start(info) ?? throw new InvalidOperationException("tally did not start"));
+    }
+
+    /// <summary>Writes bytes to standard input; closing it ends the input, leaving it open keeps the job waiting.</summary>
+    public void WriteInput(byte[] data, bool close)
+    {
+        _process.StandardInput.BaseStream.Write(data);
+        _process.StandardInput.BaseStream.Flush();
+        if (close)
+        {
+            _process.StandardInput.Close();
+        }
+    }
+
+    /// <summary>Sends a signal by name (INT, TERM) with the system's <c>kill</c>.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-s", signal, Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>SIGKILL: the process dies at once, with no chance to clean up.</summary>
+    public void KillHard() => _process.Kill();
+
+    /// <summary>The exit code; fails the test if the process is still running after <paramref name="timeout"/>.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"tally still runs after {timeout}; stderr so far:\n{Error}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, polling; fails the test after <paramref name="timeout"/>.</summary>
+    public static async Task PollAsync(Func<bool> condition, TimeSpan timeout, Func<string> describe)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > timeout)
+            {
+                Assert.Fail($"gave up waiting after {timeout}: {describe()}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Add(List<string> lines, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            lines.Add(line);
+        }
+    }
+
+    /// <summary>How to start <c>dotnet</c> so that SIGINT and SIGTERM reach tally with their default meaning.</summary>
+    /// <remarks>
+    /// A child inherits ignored signals, and the runtime keeps an inherited SIG_IGN: run from a
+    /// non-interactive shell's background job (where SIGINT is ignored), this test process would
+    /// start a tally that never sees Ctrl+C. GNU env's <c>--default-signal</c> restores the default
+    /// before tally starts; it is used only when needed.
+    /// </remarks>
+    private static (string Launcher, string[] Prefix) Launcher()
+    {
+        string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
+        const ulong SigIntAndSigTerm = (1UL << (2 - 1)) | (1UL << (15 - 1));
+        return (IgnoredSignals() & SigIntAndSigTerm) != 0
+            ? ("env", ["--default-signal=INT,TERM", dotnet])
+            : (dotnet, []);
+    }
+
+    private static ulong IgnoredSignals()
+    {
+        const string Status = "/proc/self/status";
+        if (!File.Exists(Status))
+        {
+            return 0;
+        }
+
+        string? line = File.ReadLines(Status).FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is null ? 0 : ulong.Parse(line["SigIgn:".Length..].Trim(), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+    }
+}
