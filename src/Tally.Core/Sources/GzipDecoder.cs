@@ -12,7 +12,7 @@ namespace Tally.Sources;
 /// CRC-32 and length of each member are checked by zlib at the member's end.
 /// Not thread-safe: one decoder belongs to one reader.
 /// </remarks>
-internal sealed class GzipDecoder : Stream
+internal sealed class GzipDecoder : ReadOnlyStream
 {
     /// <summary>Compressed bytes per read: big enough to make reads cheap, small enough to stay in L2 with the output.</summary>
     private const int InputSize = 128 << 10;
@@ -174,35 +174,6 @@ internal sealed class GzipDecoder : Stream
         string? text = Z->Message == null ? null : new string(Z->Message);
         return code == ZlibNative.NeedDictionary ? "needs a preset dictionary" : text ?? $"zlib error {code}";
     }
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override unsafe void Dispose(bool disposing)
     {
