@@ -203,7 +203,7 @@ public sealed class JobBehaviourTests
     }
 
     /// <summary>Gives its data, then a read that never completes and ignores cancellation.</summary>
-    private sealed class SilentStream(byte[] data) : Stream
+    private sealed class SilentStream(byte[] data) : ReadOnlyStream
     {
         private readonly TaskCompletionSource _waiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<int> _never = new();
@@ -225,27 +225,8 @@ public sealed class JobBehaviourTests
             return new ValueTask<int>(_never.Task);
         }
 
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override int Read(Span<byte> buffer) => throw new NotSupportedException();
 
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>

@@ -1,7 +1,9 @@
+using Tally.Sources;
+
 namespace Tally.Tests.Support;
 
 /// <summary>Serves a first part of its data at once and the rest only after <see cref="Open"/>; counts reads.</summary>
-internal sealed class GatedStream(byte[] first, byte[] rest) : Stream
+internal sealed class GatedStream(byte[] first, byte[] rest) : ReadOnlyStream
 {
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _position;
@@ -26,39 +28,24 @@ internal sealed class GatedStream(byte[] first, byte[] rest) : Stream
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Flush()
+    public override int Read(Span<byte> buffer)
     {
+        var copy = new byte[buffer.Length];
+        int n = ReadAsync(copy).AsTask().GetAwaiter().GetResult();
+        copy.AsSpan(0, n).CopyTo(buffer);
+        return n;
     }
 
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
 
 /// <summary>Rows forever (or, without newlines, one endless line), until cancelled; counts reads so a test can see reading stop.</summary>
-internal sealed class EndlessStream(bool newlines = true) : Stream
+internal sealed class EndlessStream(bool newlines = true) : ReadOnlyStream
 {
     private readonly byte[] _row = newlines ? "endless\t2000\t1\t1\n"u8.ToArray() : "endless\t2000\t1\t1 "u8.ToArray();
     private long _position;
     private int _reads;
 
     public int Reads => Volatile.Read(ref _reads);
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -79,23 +66,4 @@ internal sealed class EndlessStream(bool newlines = true) : Stream
         return Read(buffer.Span);
     }
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
