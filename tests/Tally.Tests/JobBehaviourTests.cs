@@ -177,25 +177,6 @@ public sealed class JobBehaviourTests
     }
 
     [Fact]
-    public async Task Progress_FinalSnapshot_AccountsForEveryRowAndByte()
-    {
-        using var folder = new TempFolder();
-        var files = Enumerable.Range(0, 3).Select(i => RandomNgrams.Rows(40 + i, 300)).ToArray();
-        var paths = files.Select((f, i) => folder.Write($"p{i}.gz", RandomNgrams.Gzip(f))).ToArray();
-        var reports = new List<CountProgress>();
-        var progress = new SynchronousProgress<CountProgress>(reports.Add);
-
-        var result = await CountJob.Start([.. paths.Select(DataSource.FromFile)], ReferenceEquivalenceTests.Pipeline(2, 128), progress);
-
-        var last = reports[^1];
-        Assert.All(last.Sources, s => Assert.Equal(SourceStatus.Done, s.Status));
-        Assert.Equal(result.Rows, last.Rows);
-        Assert.Equal(paths.Sum(p => new FileInfo(p).Length), last.StoredBytesRead);
-        Assert.Equal(last.TotalLength, last.StoredBytesRead);
-        Assert.Equal(TimeSpan.Zero, last.Remaining);
-    }
-
-    [Fact]
     public void Start_InvalidOptions_Throws()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => CountJob.Start([], new CountOptions { Workers = 0 }));
@@ -226,19 +207,5 @@ public sealed class JobBehaviourTests
         }
 
         public override int Read(Span<byte> buffer) => throw new NotSupportedException();
-
-    }
-
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        private readonly Lock _lock = new();
-
-        public void Report(T value)
-        {
-            lock (_lock)
-            {
-                report(value);
-            }
-        }
     }
 }

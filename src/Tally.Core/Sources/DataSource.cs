@@ -56,19 +56,22 @@ public sealed class FileSource : DataSource
     public override long? Length => _length;
 
     /// <inheritdoc/>
-    public override Stream Open()
+    public override Stream Open() => OpenRead(Path, Path);
+
+    /// <summary>Opens <paramref name="path"/> the way every reader reads a file; failures name it as <paramref name="name"/>.</summary>
+    internal static Stream OpenRead(string path, string name)
     {
         try
         {
             // Asynchronous so reads of many files overlap without blocking pool threads; the
             // small buffer serves the gzip decoder's small reads, and is bypassed by the plain
             // path's block-sized reads.
-            return new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, TallyDefaults.CompressedReadBuffer,
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, TallyDefaults.CompressedReadBuffer,
                 FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TallyInputException($"{Path}: {e.Message}", e);
+            throw new TallyInputException($"{name}: {e.Message}", e);
         }
     }
 }

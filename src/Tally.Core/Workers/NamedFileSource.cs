@@ -9,16 +9,5 @@ internal sealed class NamedFileSource(string path, string name) : DataSource
 
     public override long? Length => null;
 
-    public override Stream Open()
-    {
-        try
-        {
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, TallyDefaults.CompressedReadBuffer,
-                FileOptions.Asynchronous | FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TallyInputException($"{Name}: {e.Message}", e);
-        }
-    }
+    public override Stream Open() => FileSource.OpenRead(path, Name);
 }
