@@ -182,7 +182,7 @@ public sealed class CountCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Verbose_WithoutTerminal_PrintsOneLinePerFinishedInput()
+    public async Task Verbose_WithoutTerminal_PrintsTheInflater_ThenOneLinePerFinishedInput()
     {
         string a = _cli.Write("a.tsv", FileA);
         string b = _cli.Write("b.tsv", FileB);
@@ -191,8 +191,9 @@ public sealed class CountCommandTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, lines.Length);
-        Assert.All(lines, l => Assert.StartsWith("tally: done ", l, StringComparison.Ordinal));
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("tally: gzip inflate: ", lines[0], StringComparison.Ordinal);
+        Assert.All(lines[1..], l => Assert.StartsWith("tally: done ", l, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -117,6 +117,12 @@ internal static class CountCommand
         var live = !settings.Quiet && environment.ProgressConsole is not null
             ? new LiveProgress(environment.ProgressConsole, job)
             : null;
+        if (settings.Verbose)
+        {
+            // Which inflater runs explains a gzip timing that differs between machines.
+            await environment.Error.WriteLineAsync($"tally: gzip inflate: {DataSource.GzipInflater}").ConfigureAwait(false);
+        }
+
         Task view = live?.RunAsync() ?? (settings.Verbose ? PlainProgress.RunAsync(environment.Error, job) : DrainAsync(job));
 
         CountResult result;

@@ -13,6 +13,10 @@ public abstract class DataSource
     /// <summary>Opens the source for one sequential read from its start.</summary>
     public abstract Stream Open();
 
+    /// <summary>Which inflater this process uses for gzip sources, and why: ISA-L when installed, else the runtime's zlib-ng.</summary>
+    /// <remarks>The environment variable <c>TALLY_INFLATE</c> (<c>zlib</c> or <c>isal</c>) pins one.</remarks>
+    public static string GzipInflater => GzipDecoder.EngineDescription;
+
     /// <summary>A source reading a file.</summary>
     public static DataSource FromFile(string path) => new FileSource(path);
 

@@ -9,8 +9,8 @@ namespace Tally.Sources;
 /// </summary>
 /// <remarks>
 /// Every failure is an <see cref="InvalidDataException"/> naming the compressed byte offset.
-/// CRC-32 and length of each member are checked by zlib at the member's end.
-/// Not thread-safe: one decoder belongs to one reader.
+/// The <see cref="Inflater"/> checks each member's CRC-32 and length at its end; this class owns
+/// the framing, so ISA-L and zlib-ng fail alike. Not thread-safe: one decoder belongs to one reader.
 /// </remarks>
 internal sealed class GzipDecoder : ReadOnlyStream
 {
@@ -19,30 +19,62 @@ internal sealed class GzipDecoder : ReadOnlyStream
 
     private readonly Stream _inner;
 
-    /// <summary>Pinned, because zlib keeps a pointer into it between calls.</summary>
+    /// <summary>Pinned, because the inflater keeps a pointer into it between calls.</summary>
     private readonly byte[] _input = GC.AllocateUninitializedArray<byte>(InputSize, pinned: true);
 
-    /// <summary>The zlib stream, in native memory so its address never moves; zero once disposed.</summary>
-    private nint _handle;
+    private readonly Inflater _inflater;
     private int _inputLength;
     private long _consumedBeforeInput;
     private bool _innerEnded;
     private bool _inMember;
+    private bool _afterMember;
     private bool _finished;
 
-    public GzipDecoder(Stream inner)
+    /// <summary>Decodes <paramref name="inner"/> with <paramref name="inflater"/>, or with <see cref="CreateInflater"/>'s choice.</summary>
+    public GzipDecoder(Stream inner, Inflater? inflater = null)
     {
         _inner = inner;
-        unsafe
-        {
-            _handle = (nint)NativeMemory.AllocZeroed((nuint)sizeof(ZlibNative.ZStream));
-        }
+        _inflater = inflater ?? CreateInflater();
     }
 
     /// <summary>Compressed bytes consumed by the inflater so far.</summary>
-    public unsafe long CompressedOffset => _consumedBeforeInput + (_inputLength - (_handle == 0 ? 0 : Z->AvailIn));
+    public long CompressedOffset => _consumedBeforeInput + (_inputLength - _inflater.AvailableInput);
 
-    private unsafe ZlibNative.ZStream* Z => (ZlibNative.ZStream*)_handle;
+    /// <summary>The engine this process uses, and why, for the verbose log.</summary>
+    public static string EngineDescription
+    {
+        get
+        {
+            var choice = Environment.GetEnvironmentVariable("TALLY_INFLATE");
+            var api = Isal.TryGet(out string why);
+            return string.Equals(choice, "zlib", StringComparison.OrdinalIgnoreCase) ? "zlib-ng (TALLY_INFLATE=zlib)"
+                : api is not null ? "ISA-L (libisal.so.2)"
+                : $"zlib-ng ({why})";
+        }
+    }
+
+    /// <summary>
+    /// ISA-L when it is installed and passed its check, else the runtime's zlib-ng. The variable
+    /// <c>TALLY_INFLATE</c> pins one: <c>zlib</c>, or <c>isal</c> (an error when it is unavailable).
+    /// </summary>
+    public static Inflater CreateInflater()
+    {
+        var choice = Environment.GetEnvironmentVariable("TALLY_INFLATE");
+        if (string.Equals(choice, "zlib", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ZlibInflater();
+        }
+
+        var api = Isal.TryGet(out string why);
+        if (api is not null)
+        {
+            return new IsalInflater(api);
+        }
+
+        return string.Equals(choice, "isal", StringComparison.OrdinalIgnoreCase)
+            ? throw new InvalidOperationException($"TALLY_INFLATE=isal, but ISA-L cannot be used: {why}")
+            : new ZlibInflater();
+    }
 
     public override int Read(Span<byte> buffer)
     {
@@ -78,7 +110,7 @@ internal sealed class GzipDecoder : ReadOnlyStream
         }
     }
 
-    private unsafe bool NeedsInput() => !_finished && !_innerEnded && Z->AvailIn == 0;
+    private bool NeedsInput() => !_finished && !_innerEnded && _inflater.AvailableInput == 0;
 
     private unsafe void Refill(int read)
     {
@@ -89,12 +121,7 @@ internal sealed class GzipDecoder : ReadOnlyStream
             _innerEnded = true;
         }
 
-        fixed (byte* input = _input)
-        {
-            Z->NextIn = input;
-        }
-
-        Z->AvailIn = (uint)read;
+        _inflater.SetInput((byte*)Marshal.UnsafeAddrOfPinnedArrayElement(_input, 0), (uint)read);
     }
 
     /// <summary>Inflates once; true when the call has an answer (bytes, or 0 for the end).</summary>
@@ -108,88 +135,66 @@ internal sealed class GzipDecoder : ReadOnlyStream
 
         if (!_inMember)
         {
-            if (Z->AvailIn == 0)
+            uint available = _inflater.AvailableInput;
+            if (available == 0)
             {
                 // Only reached once the inner stream has ended: a clean end between members.
                 _finished = true;
                 return true;
             }
 
-            StartMember();
+            // What follows a member must be another one. Checked here, not left to the engine:
+            // ISA-L would wait for a whole header and call a few stray bytes a truncation.
+            if (_afterMember && _input[_inputLength - (int)available] != 0x1f)
+            {
+                throw new InvalidDataException($"corrupt gzip data at compressed byte {CompressedOffset:N0}: bytes after the last member are not another gzip member");
+            }
+
+            _inflater.StartMember();
+            _inMember = true;
         }
 
-        int result;
+        uint before = _inflater.AvailableInput;
+        InflateStatus status;
+        string? error;
         fixed (byte* destination = output)
         {
-            Z->NextOut = destination;
-            Z->AvailOut = (uint)output.Length;
-            result = ZlibNative.Inflate(Z, ZlibNative.NoFlush);
-            produced = output.Length - (int)Z->AvailOut;
+            status = _inflater.Inflate(destination, (uint)output.Length, out produced, out error);
         }
 
-        switch (result)
+        switch (status)
         {
-            case ZlibNative.StreamEnd:
-                EndMember();
+            case InflateStatus.MemberEnd:
+                _inMember = false;
+                _afterMember = true;
                 return produced > 0;
-            case ZlibNative.Ok:
-            case ZlibNative.BufferError:
+            case InflateStatus.Progress:
                 if (produced > 0)
                 {
                     return true;
                 }
 
-                if (Z->AvailIn == 0 && _innerEnded)
+                if (_inflater.AvailableInput == 0 && _innerEnded)
                 {
                     throw new InvalidDataException($"truncated gzip: the data ends inside a member at compressed byte {CompressedOffset:N0}");
                 }
 
-                return false;
+                // Guard against a spin: with room to write and input to read, an engine must
+                // consume or produce something on every call.
+                return _inflater.AvailableInput < before || _inflater.AvailableInput == 0
+                    ? false
+                    : throw new InvalidOperationException($"{_inflater.Name} made no progress at compressed byte {CompressedOffset:N0}");
             default:
-                throw new InvalidDataException($"corrupt gzip data at compressed byte {CompressedOffset:N0}: {Message(result)}");
+                throw new InvalidDataException($"corrupt gzip data at compressed byte {CompressedOffset:N0}: {error}");
         }
     }
 
-    private unsafe void StartMember()
+    protected override void Dispose(bool disposing)
     {
-        int result = ZlibNative.InflateInit2(Z, ZlibNative.GzipWindowBits);
-        if (result != ZlibNative.Ok)
-        {
-            throw new InvalidOperationException($"zlib could not start inflating (code {result}).");
-        }
-
-        _inMember = true;
-    }
-
-    private unsafe void EndMember()
-    {
-        // The member's CRC-32 and length matched (zlib checks them before Z_STREAM_END). What
-        // follows must be another member or nothing; zlib rejects anything else as a bad header.
-        _ = ZlibNative.InflateEnd(Z);
-        _inMember = false;
-    }
-
-    private unsafe string Message(int code)
-    {
-        string? text = Z->Message == null ? null : new string(Z->Message);
-        return code == ZlibNative.NeedDictionary ? "needs a preset dictionary" : text ?? $"zlib error {code}";
-    }
-
-    protected override unsafe void Dispose(bool disposing)
-    {
-        if (_handle != 0)
-        {
-            if (_inMember)
-            {
-                _ = ZlibNative.InflateEnd(Z);
-            }
-
-            NativeMemory.Free(Z);
-            _handle = 0;
-        }
-
         if (disposing)
         {
+            // The inflater frees its native state in its own finalizer otherwise.
+            _inflater.Dispose();
             _inner.Dispose();
         }
 
