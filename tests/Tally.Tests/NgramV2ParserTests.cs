@@ -38,6 +38,56 @@ public sealed class NgramV2ParserTests
     }
 
     [Fact]
+    public void DigitRun_AgreesWithTheByteTest_ForEveryByteInEveryPosition()
+    {
+        var random = new Random(3);
+        for (int trial = 0; trial < 20_000; trial++)
+        {
+            byte[] bytes = new byte[8];
+            for (int i = 0; i < 8; i++)
+            {
+                // Mostly digits, so long runs occur, and every other byte value now and then.
+                bytes[i] = random.Next(3) == 0 ? (byte)random.Next(256) : (byte)('0' + random.Next(10));
+            }
+
+            int expected = 0;
+            while (expected < 8 && bytes[expected] is >= (byte)'0' and <= (byte)'9')
+            {
+                expected++;
+            }
+
+            Assert.Equal(expected, NgramV2Parser.DigitRun(BitConverter.ToUInt64(bytes)));
+        }
+    }
+
+    /// <summary>The year's 8-byte check agrees with a byte-by-byte one for every value of every byte it looks at.</summary>
+    [Fact]
+    public void IsFourDigitsThenTab_AgreesWithTheByteTest_ForEveryByteInEveryPosition()
+    {
+        byte[] valid = "1999\t42\t"u8.ToArray();
+        for (int position = 0; position < 8; position++)
+        {
+            for (int value = 0; value < 256; value++)
+            {
+                byte[] bytes = (byte[])valid.Clone();
+                bytes[position] = (byte)value;
+                bool expected = bytes[..4].All(b => b is >= (byte)'0' and <= (byte)'9') && bytes[4] == (byte)'\t';
+                Assert.Equal(expected, NgramV2Parser.IsFourDigitsThenTab(BitConverter.ToUInt64(bytes)));
+            }
+        }
+
+        // Two bad bytes at once, including the 0xFA-0xFF range whose +6 carries into the next byte.
+        for (int low = 0xF0; low < 256; low++)
+        {
+            for (int high = 0; high < 256; high++)
+            {
+                byte[] bytes = [(byte)low, (byte)high, (byte)'9', (byte)'9', (byte)'\t', 0, 0, 0];
+                Assert.False(NgramV2Parser.IsFourDigitsThenTab(BitConverter.ToUInt64(bytes)));
+            }
+        }
+    }
+
+    [Fact]
     public void Parse_LargestCount_IsAccepted()
     {
         var table = new CountTable();

@@ -25,7 +25,14 @@ internal static class RandomNgrams
         foreach (byte[] key in keys)
         {
             int years = random.Next(1, 12);
-            int year = random.Next(1500, 2000);
+            // Mostly four-digit years, as in the corpus, but some shorter and longer ones so the
+            // parser's fallback from its four-digit check is crossed too.
+            int year = random.Next(40) switch
+            {
+                0 => random.Next(0, 990),
+                1 => random.Next(10_000, 99_000),
+                _ => random.Next(1500, 2000),
+            };
             for (int y = 0; y < years; y++)
             {
                 long count = hugeCounts && random.Next(200) == 0
