@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end comparison of `tally count` with what a user could pick instead, on the same data in
 # the same run: the origin's Python design, mawk, DuckDB, naive C# (Dictionary, PLINQ), and two
-# floors (inflate only, newline count only). Writes bench/results/latest.md.
+# floors (inflate only with System.IO.Compression and with ISA-L's igzip, newline count only), and
+# tally pinned to zlib-ng (tally-zlib) to show what ISA-L gives. Writes bench/results/latest.md.
 #
 #   bench/run.sh                                   standard set: 3 files x 13M rows, gz and plain
 #   TALLY_BENCH_ROWS=200000 TALLY_BENCH_BASE_WORDS=10000 TALLY_BENCH_RUNS=3 bench/run.sh    quick
@@ -35,7 +36,7 @@ runs="${TALLY_BENCH_RUNS:-5}"
 slow_runs="${TALLY_BENCH_SLOW_RUNS:-2}"
 slow_peers=" ${TALLY_BENCH_SLOW_PEERS:-python naive-plinq} "
 slow_rss="${TALLY_BENCH_SLOW_RSS:-0}"
-all_peers="tally python mawk duckdb naive-dict naive-plinq floor-inflate floor-newlines"
+all_peers="tally tally-zlib python mawk duckdb naive-dict naive-plinq floor-inflate floor-igzip floor-newlines"
 peers=" ${TALLY_BENCH_PEERS:-$all_peers} "
 inputs="${TALLY_BENCH_INPUTS:-gz plain}"
 
@@ -64,6 +65,9 @@ install_missing() {
   command -v mawk >/dev/null || missing+=(mawk)
   command -v pigz >/dev/null || missing+=(pigz)
   command -v hyperfine >/dev/null || missing+=(hyperfine)
+  # ISA-L: tally inflates with it when installed; igzip gives its floor.
+  [[ -e /usr/lib/x86_64-linux-gnu/libisal.so.2 ]] || missing+=(libisal2)
+  command -v igzip >/dev/null || missing+=(isal)
   [[ -x /usr/bin/time ]] || missing+=(time)
   [[ -x "$python" ]] || missing+=(python3)
   "$python" -c 'import aiofiles' 2>/dev/null || missing+=(python3-aiofiles)
@@ -144,12 +148,14 @@ peer_command() {
   local peer="$1" input="$2" files="$3" out="$4"
   case "$peer" in
     tally) echo "$(printf %q "$tally") count $files-o $(printf %q "$out") --quiet" ;;
+    tally-zlib) [[ "$input" == gz ]] && echo "env TALLY_INFLATE=zlib $(printf %q "$tally") count $files-o $(printf %q "$out") --quiet" ;;
     python) echo "$python bench/peers/origin_asyncio.py $files--out $(printf %q "$out")" ;;
     mawk) echo "bench/peers/mawk_count.sh $files> $(printf %q "$out")" ;;
     duckdb) echo "node bench/peers/duckdb/count.mjs $files--out $(printf %q "$out")" ;;
     naive-dict) echo "$bin_dir/naivecount/NaiveCount dict $files--out $(printf %q "$out")" ;;
     naive-plinq) echo "$bin_dir/naivecount/NaiveCount plinq $files--out $(printf %q "$out")" ;;
     floor-inflate) [[ "$input" == gz ]] && echo "$bin_dir/floors/Floors inflate $files" ;;
+    floor-igzip) [[ "$input" == gz ]] && echo "bench/peers/igzip_floor.sh $files" ;;
     floor-newlines) [[ "$input" == plain ]] && echo "$bin_dir/floors/Floors newlines $files" ;;
   esac
 }
@@ -229,7 +235,7 @@ done
 
 # --- (f) report ------------------------------------------------------------------------------------
 machine="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB"
-versions="dotnet $(dotnet --version), $("$python" --version 2>&1), mawk $(mawk -W version 2>&1 | head -1 | awk '{print $2}'), node $(node --version 2>/dev/null || echo -), hyperfine $(hyperfine --version | awk '{print $2}')"
+versions="dotnet $(dotnet --version), tally's gzip inflate: $("$tally" count --verbose /dev/null 2>&1 | grep -oP 'gzip inflate: \K.*' || echo unknown), $("$python" --version 2>&1), mawk $(mawk -W version 2>&1 | head -1 | awk '{print $2}'), node $(node --version 2>/dev/null || echo -), hyperfine $(hyperfine --version | awk '{print $2}')"
 "$python" bench/summarize.py \
   --ledger "$ledger" --rows "$total_rows" --files "${#plain_files[@]}" \
   --plain-bytes "$plain_bytes" --gz-bytes "$gz_bytes" --params "$params" \
