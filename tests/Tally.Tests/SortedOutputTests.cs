@@ -7,8 +7,8 @@ namespace Tally.Tests;
 
 /// <summary>
 /// The sorted output (<c>-o</c>) against a reference: keys ordered with LINQ and an ordinal
-/// comparison, rows formatted by hand. Every configuration of the parallel sort, forced on small
-/// tables, must give the reference's order exactly.
+/// comparison, rows formatted by hand. Every configuration of the parallel sort and writer, forced
+/// on small tables, must give the reference's bytes exactly.
 /// </summary>
 public sealed class SortedOutputTests
 {
@@ -37,6 +37,9 @@ public sealed class SortedOutputTests
     /// <summary>Key ranges sorted in parallel: 1 is the serial path; past 256 is clamped; more than keys leaves ranges empty.</summary>
     private static readonly int[] s_partitions = [1, 2, 3, 8, 256, 1000];
 
+    /// <summary>(rows per chunk, chunks in flight): the serial path, then parallel ones, down to a row per chunk.</summary>
+    private static readonly (int ChunkRows, int Window)[] s_chunkings = [(1 << 14, 0), (7, 2), (1, 3), (500, 4), (100, 8), (33, 2)];
+
     private static readonly int[] s_sizes = [0, 1, 2, 3, 65, 500, 3_000, 20_000];
 
     public static TheoryData<KeyShape> Shapes() => [.. Enum.GetValues<KeyShape>()];
@@ -57,6 +60,25 @@ public sealed class SortedOutputTests
                 var actual = Enumerable.Range(0, sorted.Count).Select(sorted.At);
                 Assert.True(expected.SequenceEqual(actual.Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total))),
                     $"{shape}, {size} keys, {partitions} partitions");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task WriteTsv_AnyChunking_MatchesReference(KeyShape shape)
+    {
+        foreach (int size in s_sizes)
+        {
+            var totals = RandomTotals(shape, size, seed: size + (int)shape);
+            var sorted = SortedTotals.Create(Table(totals), partitions: 4);
+            byte[] expected = ReferenceTsv(totals);
+            foreach (var (chunkRows, window) in s_chunkings)
+            {
+                using var output = new MemoryStream();
+                await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
+
+                Assert.True(expected.AsSpan().SequenceEqual(output.ToArray()), $"{shape}, {size} keys, {chunkRows} rows a chunk, window {window}");
             }
         }
     }
@@ -101,6 +123,57 @@ public sealed class SortedOutputTests
         Assert.Equal(
             totals.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value)),
             sorted.Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
+    }
+
+    [Fact]
+    public async Task WriteTsv_ChunkOverTheByteLimit_IsStreamedByTheWriter()
+    {
+        var totals = RandomTotals(KeyShape.Mixed, 5_000, seed: 11);
+        totals[new string('k', 300)] = 5;
+        totals[new string('l', 70_000)] = 6;
+        var sorted = SortedTotals.Create(Table(totals), partitions: 4);
+
+        using var output = new MemoryStream();
+        await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(ChunkRows: 40, Window: 3, MaxChunkBytes: 1_000), CancellationToken.None);
+
+        Assert.Equal(ReferenceTsv(totals), output.ToArray());
+    }
+
+    [Fact]
+    public async Task WriteTsv_StreamFailsMidway_ThrowsTheStreamsError()
+    {
+        var sorted = SortedTotals.Create(Table(RandomTotals(KeyShape.Mixed, 5_000, seed: 5)), partitions: 4);
+        using var output = new FailingStream(failOnWrite: 3, cancel: null);
+
+        var error = await Assert.ThrowsAsync<IOException>(() =>
+            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), CancellationToken.None));
+
+        Assert.Equal("disk full", error.Message);
+        Assert.Equal(3, output.Writes);
+    }
+
+    [Fact]
+    public async Task WriteTsv_CancelledMidway_ThrowsOperationCanceled()
+    {
+        var sorted = SortedTotals.Create(Table(RandomTotals(KeyShape.Mixed, 5_000, seed: 6)), partitions: 4);
+        using var cancel = new CancellationTokenSource();
+        using var output = new FailingStream(failOnWrite: 0, cancel: cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), cancel.Token));
+
+        Assert.True(output.Writes < 50);
+    }
+
+    [Fact]
+    public async Task WriteTsvAsync_AlreadyCancelled_WritesNothing()
+    {
+        var result = Result(RandomTotals(KeyShape.Mixed, TallyDefaults.ParallelOutputThreshold * 2, seed: 8));
+        using var output = new MemoryStream();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WriteTsvAsync(output, new CancellationToken(canceled: true)));
+
+        Assert.Equal(0, output.Length);
     }
 
     /// <summary>Distinct keys (as Latin-1 strings, one char per byte) with totals from 1 to past 2^31, some near 2^63.</summary>
@@ -175,5 +248,27 @@ public sealed class SortedOutputTests
         }
 
         return Encoding.Latin1.GetBytes(text.ToString());
+    }
+
+    /// <summary>A sink that throws on its n-th write (1-based), or cancels a token at its first.</summary>
+    private sealed class FailingStream(int failOnWrite, CancellationTokenSource? cancel) : MemoryStream
+    {
+        public int Writes { get; private set; }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes++;
+            if (Writes == failOnWrite)
+            {
+                throw new IOException("disk full");
+            }
+
+            if (cancel is not null)
+            {
+                await cancel.CancelAsync();
+            }
+
+            await base.WriteAsync(buffer, cancellationToken);
+        }
     }
 }
