@@ -31,7 +31,7 @@ internal sealed class SortedTotals
     /// </remarks>
     private const int SamplesPerPartition = 64;
 
-    /// <summary>Bits of the prefix a radix pass groups by.</summary>
+    /// <summary>Most bits of the prefix a radix pass groups by (fewer for small groups).</summary>
     /// <remarks>2^11 counters are 8 KiB, well inside L1 with the two arrays being read and written.</remarks>
     private const int RadixBits = 11;
 
@@ -267,17 +267,21 @@ internal sealed class SortedTotals
             return;
         }
 
-        int shift = Math.Max(0, 64 - BitOperations.LeadingZeroCount(differ) - RadixBits);
-        const int Mask = (1 << RadixBits) - 1;
-        Span<int> next = stackalloc int[1 << RadixBits];
+        // About eight entries per digit value: a group of a few hundred entries would spend more
+        // on clearing and scanning 2^11 counters than on moving its entries. Measured on one
+        // thread, best of 20: the whole sort took 140 ms with 11 bits always, 85-100 ms this way.
+        int bits = Math.Clamp(BitOperations.Log2((uint)(end - start)) - 3, 4, RadixBits);
+        int shift = Math.Max(0, 64 - BitOperations.LeadingZeroCount(differ) - bits);
+        int mask = (1 << bits) - 1;
+        Span<int> next = stackalloc int[1 << RadixBits].Slice(0, mask + 1);
         next.Clear();
         for (int i = start; i < end; i++)
         {
-            next[(int)(prefixes[i] >> shift) & Mask]++;
+            next[(int)(prefixes[i] >> shift) & mask]++;
         }
 
         int position = start;
-        for (int digit = 0; digit <= Mask; digit++)
+        for (int digit = 0; digit <= mask; digit++)
         {
             int count = next[digit];
             next[digit] = position;
@@ -286,7 +290,7 @@ internal sealed class SortedTotals
 
         for (int i = start; i < end; i++)
         {
-            int to = next[(int)(prefixes[i] >> shift) & Mask]++;
+            int to = next[(int)(prefixes[i] >> shift) & mask]++;
             scratchPrefixes[to] = prefixes[i];
             scratchOrder[to] = order[i];
         }
@@ -296,7 +300,7 @@ internal sealed class SortedTotals
 
         // After the move next[digit] is where group digit ends, which is where digit + 1 starts.
         int groupStart = start;
-        for (int digit = 0; digit <= Mask; digit++)
+        for (int digit = 0; digit <= mask; digit++)
         {
             int groupEnd = next[digit];
             if (groupEnd - groupStart > 1)
@@ -309,10 +313,34 @@ internal sealed class SortedTotals
     }
 
     /// <summary>The number of splitters below the key: the index of the range it belongs to.</summary>
+    /// <remarks>
+    /// Searches the splitters' prefixes first, without branches: which way a comparison goes is
+    /// random from one key to the next, so a branching search mispredicts at almost every step.
+    /// Measured on the standard set on two cores, classifying took about 26 ms with a branching
+    /// search, 19 ms with this one, and 13 ms with no search at all. Only keys whose prefix equals
+    /// a splitter's then compare whole keys, and only from the first such splitter on.
+    /// </remarks>
     private int Bucket(ulong prefix, ReadOnlySpan<byte> key, ulong[] splitterPrefixes, int[] splitters)
     {
+        Debug.Assert(splitterPrefixes.Length > 0);
         int low = 0;
-        int high = splitters.Length;
+        for (int span = splitterPrefixes.Length; span > 1; span -= span >> 1)
+        {
+            // Written as arithmetic on a 0 or 1: the JIT turns that into a setcc, where
+            // a conditional choice of low inside a loop stays a branch (seen in its disassembly).
+            int half = span >> 1;
+            low += (splitterPrefixes[low + half] < prefix ? 1 : 0) * half;
+        }
+
+        low += splitterPrefixes[low] < prefix ? 1 : 0;
+        if (low == splitterPrefixes.Length || splitterPrefixes[low] != prefix)
+        {
+            return low;
+        }
+
+        // The splitters from low on are in key order: the first ones share this prefix, the rest
+        // are greater. A search comparing prefixes, then whole keys, finds the key's place.
+        int high = splitterPrefixes.Length;
         while (low < high)
         {
             int middle = (low + high) >>> 1;
