@@ -69,18 +69,21 @@ internal sealed class SortedTotals
         // A range's number is kept in a byte per entry while classifying.
         partitions = Math.Min(partitions, byte.MaxValue + 1);
         var (keys, entries) = table.Snapshot(partitions);
-        var sorted = new SortedTotals(keys, entries, new int[entries.Length]);
+
+        // Every array of entry size here is written in full before it is read, so none needs the
+        // runtime to zero it: zeroing reused memory would be a serial pass over some 40 MB.
+        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length));
         var splitters = sorted.ChooseSplitters(Math.Min(partitions, entries.Length));
         if (splitters.Length == 0)
         {
-            var prefixes = new ulong[entries.Length];
+            var prefixes = GC.AllocateUninitializedArray<ulong>(entries.Length);
             for (int i = 0; i < entries.Length; i++)
             {
                 prefixes[i] = Prefix(sorted.Key(i));
                 sorted.Order[i] = i;
             }
 
-            sorted.SortRange(prefixes, new ulong[entries.Length], new int[entries.Length], 0, prefixes.Length);
+            sorted.SortRange(prefixes, GC.AllocateUninitializedArray<ulong>(entries.Length), GC.AllocateUninitializedArray<int>(entries.Length), 0, prefixes.Length);
         }
         else
         {
@@ -150,8 +153,8 @@ internal sealed class SortedTotals
         // Each part counts its own entries per bucket, so classifying needs no shared counter;
         // the counts then give every (part, bucket) pair its own slice of the output, so the
         // scatter needs no synchronisation either and keeps entries in a fixed order.
-        var prefixes = new ulong[n];
-        var bucketOf = new byte[n];
+        var prefixes = GC.AllocateUninitializedArray<ulong>(n);
+        var bucketOf = GC.AllocateUninitializedArray<byte>(n);
         var counts = new int[parts * buckets];
         Parallel.For(0, parts, part =>
         {
@@ -184,7 +187,7 @@ internal sealed class SortedTotals
         bucketStarts[buckets] = position;
         Debug.Assert(position == n);
 
-        var scattered = new ulong[n];
+        var scattered = GC.AllocateUninitializedArray<ulong>(n);
         Parallel.For(0, parts, part =>
         {
             var (start, end) = PartRange(n, part, parts);
@@ -201,7 +204,7 @@ internal sealed class SortedTotals
         // Parallel.For hands out ranges as cores free up, which evens out their different sizes.
         // The unsorted prefixes are not needed any more: they are the radix passes' scratch space,
         // each range using only its own slice of it.
-        var scratchOrder = new int[n];
+        var scratchOrder = GC.AllocateUninitializedArray<int>(n);
         Parallel.For(0, buckets, bucket => SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
     }
 
