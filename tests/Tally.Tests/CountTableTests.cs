@@ -65,4 +65,48 @@ public sealed class CountTableTests
         Assert.Contains("\"big\"", error.Message, StringComparison.Ordinal);
         Assert.Equal(long.MaxValue, table.Get("big"u8));
     }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(10, 4)]
+    [InlineData(200_000, 1)]
+    [InlineData(200_000, 3)]
+    [InlineData(200_000, 64)]
+    public void Snapshot_AnyPartCount_ListsEveryEntryOnceInSlotOrder(int keys, int parts)
+    {
+        var table = new CountTable();
+        for (int i = 0; i < keys; i++)
+        {
+            table.Add(Encoding.UTF8.GetBytes($"key{i * 7919}"), (long)i << 20);
+        }
+
+        var (keyBytes, entries) = table.Snapshot(parts);
+
+        // Compact lists the same entries in the same (slot) order, copying the keys.
+        var (compactKeys, offsets, totals) = table.Compact();
+        Assert.Equal(totals.Length, entries.Length);
+        for (int i = 0; i < entries.Length; i++)
+        {
+            Assert.True(keyBytes.AsSpan(entries[i].KeyOffset, entries[i].KeyLength).SequenceEqual(compactKeys.AsSpan(offsets[i]..offsets[i + 1])));
+            Assert.Equal(totals[i], entries[i].Total);
+        }
+    }
+
+    [Fact]
+    public void Snapshot_TableGrowsAfterward_KeysStayAsTheyWere()
+    {
+        var table = new CountTable(capacity: 4);
+        table.Add("first"u8, 1);
+        var (keys, entries) = table.Snapshot(1);
+
+        for (int i = 0; i < 10_000; i++)
+        {
+            table.Add(Encoding.UTF8.GetBytes($"later{i}"), 2);
+        }
+
+        table.Add("first"u8, 5);
+
+        Assert.Equal("first"u8.ToArray(), keys.AsSpan(entries[0].KeyOffset, entries[0].KeyLength).ToArray());
+        Assert.Equal(1, entries[0].Total);
+    }
 }

@@ -18,6 +18,10 @@ public sealed class CountTable
 {
     private const int MaxSlots = 1 << 30;
 
+    /// <summary>Smallest slot range worth a task of its own in <see cref="Snapshot"/>.</summary>
+    /// <remarks>64 Ki slots are 1.5 MiB to scan, far more work than handing a range to the thread pool.</remarks>
+    private const int SnapshotMinSlotsPerPart = 1 << 16;
+
     private Slot[] _slots;
     private int _mask;
     private int _count;
@@ -160,6 +164,76 @@ public sealed class CountTable
         offsets[n] = used;
         Debug.Assert(n == _count && used == _arenaUsed);
         return (keys, offsets, totals);
+    }
+
+    /// <summary>Every entry, in slot order, with its key left where it is in the table's arena.</summary>
+    /// <remarks>
+    /// No key is copied: <c>Keys</c> is the arena itself. That is safe even if the table is added to
+    /// later, because keys are only ever appended past the used length and a grown arena is a new
+    /// array, so no byte behind a returned offset is ever written again. The slots are read in
+    /// <paramref name="parts"/> ranges on the thread pool (one range runs on the calling thread); the
+    /// table must not change during the call.
+    /// </remarks>
+    internal (byte[] Keys, TableEntry[] Entries) Snapshot(int parts)
+    {
+        parts = Math.Clamp(parts, 1, Math.Max(1, _slots.Length / SnapshotMinSlotsPerPart));
+        // Every element is written below (dense, checked by the asserts): no need to zero them first.
+        var entries = GC.AllocateUninitializedArray<TableEntry>(_count);
+        if (parts == 1)
+        {
+            int written = CopyEntries(0, _slots.Length, entries, 0);
+            Debug.Assert(written == _count);
+            return (_arena, entries);
+        }
+
+        // Two passes, because entries must be dense and in slot order (so the result is the same
+        // for any part count) and a range's first index is known only once the ranges before it
+        // are counted. The counting pass reads only the hashes and writes nothing, where
+        // per-range lists concatenated afterwards would move every entry twice.
+        var counts = new int[parts + 1];
+        Parallel.For(0, parts, part =>
+        {
+            var (start, end) = PartRange(part, parts);
+            int occupied = 0;
+            foreach (ref readonly Slot slot in _slots.AsSpan(start, end - start))
+            {
+                occupied += slot.Hash != 0 ? 1 : 0;
+            }
+
+            counts[part + 1] = occupied;
+        });
+
+        for (int part = 0; part < parts; part++)
+        {
+            counts[part + 1] += counts[part];
+        }
+
+        Debug.Assert(counts[parts] == _count);
+        Parallel.For(0, parts, part =>
+        {
+            var (start, end) = PartRange(part, parts);
+            int written = CopyEntries(start, end, entries, counts[part]);
+            Debug.Assert(written == counts[part + 1] - counts[part]);
+        });
+
+        return (_arena, entries);
+    }
+
+    private (int Start, int End) PartRange(int part, int parts)
+        => ((int)((long)_slots.Length * part / parts), (int)((long)_slots.Length * (part + 1) / parts));
+
+    private int CopyEntries(int start, int end, TableEntry[] entries, int first)
+    {
+        int n = first;
+        foreach (ref readonly Slot slot in _slots.AsSpan(start, end - start))
+        {
+            if (slot.Hash != 0)
+            {
+                entries[n++] = new TableEntry(slot.KeyOffset, slot.KeyLength, slot.Total);
+            }
+        }
+
+        return n - first;
     }
 
     private void Insert(ref Slot slot, ReadOnlySpan<byte> key, uint hash, long amount)

@@ -100,31 +100,11 @@ public sealed class CountResult
     }
 
     /// <summary>Writes <c>ngram TAB total</c> lines for every ngram in byte order.</summary>
+    /// <remarks>A large table is sorted and formatted on every core; the stream is written from one task, in order.</remarks>
     public async Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var sorted = Sort();
-        var buffer = new byte[1 << 16];
-        int used = 0;
-        for (int i = 0; i < sorted.Order.Length; i++)
-        {
-            var (range, total) = sorted.Row(i);
-            var key = sorted.Keys.AsMemory(range);
-            int needed = key.Length + 22;
-            if (buffer.Length - used < needed)
-            {
-                await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
-                used = 0;
-                if (buffer.Length < needed)
-                {
-                    buffer = new byte[needed];
-                }
-            }
-
-            used += TsvFormat.WriteRow(buffer.AsSpan(used), key.Span, total);
-        }
-
-        await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
+        await TsvChunkWriter.WriteAsync(Sort(), destination, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the sorted TSV to <paramref name="path"/>: whole or not at all.</summary>

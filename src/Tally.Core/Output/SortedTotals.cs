@@ -1,78 +1,103 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Numerics;
 using Tally.Aggregation;
 
 namespace Tally.Output;
 
 /// <summary>A table's entries in ordinal byte order of their keys, for deterministic output.</summary>
 /// <remarks>
+/// <para>
 /// Sorts the keys' first eight bytes read big-endian, which compare like the bytes themselves, as
-/// plain integers; only keys that share those eight bytes are then compared whole. Measured on
-/// 893 thousand ngrams: 300 ms with a comparer over (prefix, index) pairs, far less this way.
+/// plain integers (by radix, most significant digit first); only keys that share those eight
+/// bytes are then compared whole. Measured on 893 thousand ngrams: 300 ms with a comparer over
+/// (prefix, index) pairs, far less this way.
+/// </para>
+/// <para>
+/// On a large table this is a sample sort over all cores: keys sampled evenly pick
+/// <c>partitions - 1</c> splitter keys; every entry is classified into the range between two
+/// splitters and moved there; each range is then sorted alone. The ranges are disjoint and in
+/// order, so once each is sorted the whole is. Splitters are whole keys, not prefixes, so the
+/// ranges stay even however skewed the keys are: all starting with one byte, or all sharing
+/// their first eight.
+/// </para>
 /// </remarks>
 internal sealed class SortedTotals
 {
-    private SortedTotals(byte[] keys, int[] offsets, long[] totals, int[] order)
+    /// <summary>Sampled keys per partition when choosing splitters.</summary>
+    /// <remarks>
+    /// With s samples per range a range's size is off by about 1/sqrt(s): 64 gives some 12%, which
+    /// four ranges per core even out, and sorting 64 keys per range costs microseconds.
+    /// </remarks>
+    private const int SamplesPerPartition = 64;
+
+    /// <summary>Most bits of the prefix a radix pass groups by (fewer for small groups).</summary>
+    /// <remarks>2^11 counters are 8 KiB, well inside L1 with the two arrays being read and written.</remarks>
+    private const int RadixBits = 11;
+
+    /// <summary>Groups of this many entries or fewer are sorted by comparison, not by another radix pass.</summary>
+    private const int RadixCutoff = 64;
+
+    private SortedTotals(byte[] keys, TableEntry[] entries, int[] order)
     {
         Keys = keys;
-        Offsets = offsets;
-        Totals = totals;
+        Entries = entries;
         Order = order;
     }
 
+    /// <summary>The bytes every entry's key lies in (shared with the table, never written).</summary>
     public byte[] Keys { get; }
 
-    public int[] Offsets { get; }
-
-    public long[] Totals { get; }
+    /// <summary>The entries, in the table's slot order.</summary>
+    public TableEntry[] Entries { get; }
 
     /// <summary>Entry indexes in key order.</summary>
     public int[] Order { get; }
 
+    /// <summary>Entries in the table.</summary>
+    public int Count => Order.Length;
+
+    /// <summary>Sorts <paramref name="table"/> on the calling thread when it is small, on every core otherwise.</summary>
     public static SortedTotals Create(CountTable table)
+        => Create(table, table.Count < TallyDefaults.ParallelOutputThreshold ? 1 : Environment.ProcessorCount * TallyDefaults.OutputPartitionsPerCore);
+
+    /// <summary>Sorts <paramref name="table"/> in <paramref name="partitions"/> key ranges (1: on the calling thread; at most 256).</summary>
+    internal static SortedTotals Create(CountTable table, int partitions)
     {
-        var (keys, offsets, totals) = table.Compact();
-        var prefixes = new ulong[totals.Length];
-        var order = new int[totals.Length];
-        for (int i = 0; i < order.Length; i++)
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+
+        // A range's number is kept in a byte per entry while classifying.
+        partitions = Math.Min(partitions, byte.MaxValue + 1);
+        var (keys, entries) = table.Snapshot(partitions);
+
+        // Every array of entry size here is written in full before it is read, so none needs the
+        // runtime to zero it: zeroing reused memory would be a serial pass over some 40 MB.
+        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length));
+        var splitters = sorted.ChooseSplitters(Math.Min(partitions, entries.Length));
+        if (splitters.Length == 0)
         {
-            prefixes[i] = Prefix(keys.AsSpan(offsets[i], offsets[i + 1] - offsets[i]));
-            order[i] = i;
+            var prefixes = GC.AllocateUninitializedArray<ulong>(entries.Length);
+            for (int i = 0; i < entries.Length; i++)
+            {
+                prefixes[i] = Prefix(sorted.Key(i));
+                sorted.Order[i] = i;
+            }
+
+            sorted.SortRange(prefixes, GC.AllocateUninitializedArray<ulong>(entries.Length), GC.AllocateUninitializedArray<int>(entries.Length), 0, prefixes.Length);
+        }
+        else
+        {
+            sorted.SortInPartitions(partitions, splitters);
         }
 
-        // The primitive-key overload sorts with no comparer call at all; only runs of equal
-        // prefixes (keys that agree on their first eight bytes) need their whole keys compared.
-        Array.Sort(prefixes, order);
-        var byKey = new KeyComparer(keys, offsets);
-        for (int start = 0; start < prefixes.Length;)
-        {
-            int end = start + 1;
-            while (end < prefixes.Length && prefixes[end] == prefixes[start])
-            {
-                end++;
-            }
-
-            if (end - start > 16)
-            {
-                Array.Sort(order, start, end - start, byKey);
-            }
-            else if (end - start > 1)
-            {
-                // Most runs are a word and its tagged forms, two or three keys: an insertion sort
-                // without a call per comparison beats Array.Sort's setup (measured: 178,200 runs).
-                InsertionSort(order.AsSpan(start, end - start), keys, offsets);
-            }
-
-            start = end;
-        }
-
-        return new SortedTotals(keys, offsets, totals, order);
+        return sorted;
     }
 
     /// <summary>The key's range in <see cref="Keys"/> and the total of the <paramref name="rank"/>-th entry.</summary>
     public (Range Key, long Total) Row(int rank)
     {
-        int index = Order[rank];
-        return (Offsets[index]..Offsets[index + 1], Totals[index]);
+        var entry = Entries[Order[rank]];
+        return (entry.KeyOffset..(entry.KeyOffset + entry.KeyLength), entry.Total);
     }
 
     public NgramTotal At(int rank)
@@ -81,22 +106,295 @@ internal sealed class SortedTotals
         return new NgramTotal(Keys.AsMemory(key), total);
     }
 
-    private static ulong Prefix(ReadOnlySpan<byte> key)
+    private ReadOnlySpan<byte> Key(int index)
     {
-        Span<byte> eight = stackalloc byte[8];
-        eight.Clear();
-        key.Slice(0, Math.Min(8, key.Length)).CopyTo(eight);
-        return BinaryPrimitives.ReadUInt64BigEndian(eight);
+        var entry = Entries[index];
+        return Keys.AsSpan(entry.KeyOffset, entry.KeyLength);
     }
 
-    private static void InsertionSort(Span<int> run, byte[] keys, int[] offsets)
+    /// <summary>Up to <paramref name="partitions"/> - 1 distinct entry indexes whose keys cut the sorted order into even ranges.</summary>
+    private int[] ChooseSplitters(int partitions)
+    {
+        if (partitions <= 1)
+        {
+            return [];
+        }
+
+        // Slot order is hash order, so evenly spaced entries are as good as a random sample, and
+        // the same table always gets the same splitters. Keys are distinct, so the splitters are.
+        int samples = (int)Math.Min(Entries.Length, (long)partitions * SamplesPerPartition);
+        var sample = new int[samples];
+        for (int i = 0; i < samples; i++)
+        {
+            sample[i] = (int)((long)Entries.Length * i / samples);
+        }
+
+        Array.Sort(sample, new KeyComparer(this));
+        var splitters = new int[partitions - 1];
+        for (int i = 0; i < splitters.Length; i++)
+        {
+            splitters[i] = sample[(int)((long)samples * (i + 1) / partitions)];
+        }
+
+        return splitters;
+    }
+
+    /// <summary>Sample sort: classify every entry by splitter, scatter it into its range, sort the ranges in parallel.</summary>
+    private void SortInPartitions(int parts, int[] splitters)
+    {
+        int n = Entries.Length;
+        int buckets = splitters.Length + 1;
+        var splitterPrefixes = new ulong[splitters.Length];
+        for (int i = 0; i < splitters.Length; i++)
+        {
+            splitterPrefixes[i] = Prefix(Key(splitters[i]));
+        }
+
+        // Each part counts its own entries per bucket, so classifying needs no shared counter;
+        // the counts then give every (part, bucket) pair its own slice of the output, so the
+        // scatter needs no synchronisation either and keeps entries in a fixed order.
+        var prefixes = GC.AllocateUninitializedArray<ulong>(n);
+        var bucketOf = GC.AllocateUninitializedArray<byte>(n);
+        var counts = new int[parts * buckets];
+        Parallel.For(0, parts, part =>
+        {
+            var (start, end) = PartRange(n, part, parts);
+            var partCounts = counts.AsSpan(part * buckets, buckets);
+            for (int i = start; i < end; i++)
+            {
+                var key = Key(i);
+                ulong prefix = Prefix(key);
+                int bucket = Bucket(prefix, key, splitterPrefixes, splitters);
+                prefixes[i] = prefix;
+                bucketOf[i] = (byte)bucket;
+                partCounts[bucket]++;
+            }
+        });
+
+        var bucketStarts = new int[buckets + 1];
+        int position = 0;
+        for (int bucket = 0; bucket < buckets; bucket++)
+        {
+            bucketStarts[bucket] = position;
+            for (int part = 0; part < parts; part++)
+            {
+                int count = counts[(part * buckets) + bucket];
+                counts[(part * buckets) + bucket] = position;
+                position += count;
+            }
+        }
+
+        bucketStarts[buckets] = position;
+        Debug.Assert(position == n);
+
+        var scattered = GC.AllocateUninitializedArray<ulong>(n);
+        Parallel.For(0, parts, part =>
+        {
+            var (start, end) = PartRange(n, part, parts);
+            var next = counts.AsSpan(part * buckets, buckets);
+            for (int i = start; i < end; i++)
+            {
+                int to = next[bucketOf[i]]++;
+                scattered[to] = prefixes[i];
+                Order[to] = i;
+            }
+        });
+
+        // The ranges are disjoint slices of one array, so sorting them in parallel needs no lock;
+        // Parallel.For hands out ranges as cores free up, which evens out their different sizes.
+        // The unsorted prefixes are not needed any more: they are the radix passes' scratch space,
+        // each range using only its own slice of it.
+        var scratchOrder = GC.AllocateUninitializedArray<int>(n);
+        Parallel.For(0, buckets, bucket => SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
+    }
+
+    /// <summary>Sorts <see cref="Order"/>[start..end) by key, given each entry's prefix at the same position.</summary>
+    private void SortRange(ulong[] prefixes, ulong[] scratchPrefixes, int[] scratchOrder, int start, int end)
+    {
+        RadixSort(prefixes, Order, scratchPrefixes, scratchOrder, start, end);
+
+        // Only runs of equal prefixes (keys that agree on their first eight bytes) need their
+        // whole keys compared.
+        KeyComparer? byKey = null;
+        for (int run = start; run < end;)
+        {
+            int runEnd = run + 1;
+            while (runEnd < end && prefixes[runEnd] == prefixes[run])
+            {
+                runEnd++;
+            }
+
+            if (runEnd - run > 16)
+            {
+                Array.Sort(Order, run, runEnd - run, byKey ??= new KeyComparer(this));
+            }
+            else if (runEnd - run > 1)
+            {
+                // Most runs are a word and its tagged forms, two or three keys: an insertion sort
+                // without a call per comparison beats Array.Sort's setup (measured: 178,200 runs).
+                InsertionSort(Order.AsSpan(run, runEnd - run));
+            }
+
+            run = runEnd;
+        }
+    }
+
+    /// <summary>Sorts [start..end) of <paramref name="prefixes"/> and, alongside, <paramref name="order"/>: most significant digit first.</summary>
+    /// <remarks>
+    /// Each pass counts the next <see cref="RadixBits"/> bits below those all the prefixes share
+    /// and moves the entries into those groups through the scratch arrays, then sorts each group
+    /// the same way; groups of <see cref="RadixCutoff"/> or fewer go to the primitive-key
+    /// <see cref="Array.Sort{TKey, TValue}(TKey[], TValue[], int, int)"/>. Starting below the
+    /// shared bits means no pass is wasted on a byte every key has, however skewed the keys.
+    /// Profiled on the standard set on one thread, <c>Array.Sort</c> of all the prefixes was over
+    /// half of the sort's time: some 20 levels of comparisons per entry, where a radix pass is two
+    /// sequential sweeps.
+    /// </remarks>
+    private static void RadixSort(ulong[] prefixes, int[] order, ulong[] scratchPrefixes, int[] scratchOrder, int start, int end)
+    {
+        if (end - start <= RadixCutoff)
+        {
+            Array.Sort(prefixes, order, start, end - start);
+            return;
+        }
+
+        ulong first = prefixes[start];
+        ulong differ = 0;
+        for (int i = start + 1; i < end; i++)
+        {
+            differ |= prefixes[i] ^ first;
+        }
+
+        if (differ == 0)
+        {
+            return;
+        }
+
+        // About eight entries per digit value: a group of a few hundred entries would spend more
+        // on clearing and scanning 2^11 counters than on moving its entries. Measured on one
+        // thread, best of 20: the whole sort took 140 ms with 11 bits always, 85-100 ms this way.
+        int bits = Math.Clamp(BitOperations.Log2((uint)(end - start)) - 3, 4, RadixBits);
+        int shift = Math.Max(0, 64 - BitOperations.LeadingZeroCount(differ) - bits);
+        int mask = (1 << bits) - 1;
+        Span<int> next = stackalloc int[1 << RadixBits].Slice(0, mask + 1);
+        next.Clear();
+        for (int i = start; i < end; i++)
+        {
+            next[(int)(prefixes[i] >> shift) & mask]++;
+        }
+
+        int position = start;
+        for (int digit = 0; digit <= mask; digit++)
+        {
+            int count = next[digit];
+            next[digit] = position;
+            position += count;
+        }
+
+        for (int i = start; i < end; i++)
+        {
+            int to = next[(int)(prefixes[i] >> shift) & mask]++;
+            scratchPrefixes[to] = prefixes[i];
+            scratchOrder[to] = order[i];
+        }
+
+        Array.Copy(scratchPrefixes, start, prefixes, start, end - start);
+        Array.Copy(scratchOrder, start, order, start, end - start);
+
+        // After the move next[digit] is where group digit ends, which is where digit + 1 starts.
+        int groupStart = start;
+        for (int digit = 0; digit <= mask; digit++)
+        {
+            int groupEnd = next[digit];
+            if (groupEnd - groupStart > 1)
+            {
+                RadixSort(prefixes, order, scratchPrefixes, scratchOrder, groupStart, groupEnd);
+            }
+
+            groupStart = groupEnd;
+        }
+    }
+
+    /// <summary>The number of splitters below the key: the index of the range it belongs to.</summary>
+    /// <remarks>
+    /// Searches the splitters' prefixes first, without branches: which way a comparison goes is
+    /// random from one key to the next, so a branching search mispredicts at almost every step.
+    /// Measured on the standard set on two cores, classifying took about 26 ms with a branching
+    /// search, 19 ms with this one, and 13 ms with no search at all. Only keys whose prefix equals
+    /// a splitter's then compare whole keys, and only from the first such splitter on.
+    /// </remarks>
+    private int Bucket(ulong prefix, ReadOnlySpan<byte> key, ulong[] splitterPrefixes, int[] splitters)
+    {
+        Debug.Assert(splitterPrefixes.Length > 0);
+        int low = 0;
+        for (int span = splitterPrefixes.Length; span > 1; span -= span >> 1)
+        {
+            // Written as arithmetic on a 0 or 1: the JIT turns that into a setcc, where
+            // a conditional choice of low inside a loop stays a branch (seen in its disassembly).
+            int half = span >> 1;
+            low += (splitterPrefixes[low + half] < prefix ? 1 : 0) * half;
+        }
+
+        low += splitterPrefixes[low] < prefix ? 1 : 0;
+        if (low == splitterPrefixes.Length || splitterPrefixes[low] != prefix)
+        {
+            return low;
+        }
+
+        // The splitters from low on are in key order: the first ones share this prefix, the rest
+        // are greater. A search comparing prefixes, then whole keys, finds the key's place.
+        int high = splitterPrefixes.Length;
+        while (low < high)
+        {
+            int middle = (low + high) >>> 1;
+            int order = splitterPrefixes[middle] != prefix
+                ? splitterPrefixes[middle].CompareTo(prefix)
+                : Key(splitters[middle]).SequenceCompareTo(key);
+            if (order < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
+
+    private static (int Start, int End) PartRange(int count, int part, int parts)
+        => ((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts));
+
+    /// <summary>The key's first eight bytes, zero-padded, as a big-endian integer.</summary>
+    /// <remarks>
+    /// Orders like the keys except where they tie: a shorter key padded with zeros ties with a
+    /// longer one that has zeros there, and the whole keys then decide.
+    /// </remarks>
+    private static ulong Prefix(ReadOnlySpan<byte> key)
+    {
+        if (key.Length >= 8)
+        {
+            return BinaryPrimitives.ReadUInt64BigEndian(key);
+        }
+
+        ulong prefix = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            prefix = (prefix << 8) | (i < key.Length ? key[i] : 0u);
+        }
+
+        return prefix;
+    }
+
+    private void InsertionSort(Span<int> run)
     {
         for (int i = 1; i < run.Length; i++)
         {
             int item = run[i];
-            var key = keys.AsSpan(offsets[item], offsets[item + 1] - offsets[item]);
+            var key = Key(item);
             int j = i - 1;
-            while (j >= 0 && keys.AsSpan(offsets[run[j]], offsets[run[j] + 1] - offsets[run[j]]).SequenceCompareTo(key) > 0)
+            while (j >= 0 && Key(run[j]).SequenceCompareTo(key) > 0)
             {
                 run[j + 1] = run[j];
                 j--;
@@ -106,9 +404,8 @@ internal sealed class SortedTotals
         }
     }
 
-    private sealed class KeyComparer(byte[] keys, int[] offsets) : IComparer<int>
+    private sealed class KeyComparer(SortedTotals sorted) : IComparer<int>
     {
-        public int Compare(int x, int y)
-            => keys.AsSpan(offsets[x], offsets[x + 1] - offsets[x]).SequenceCompareTo(keys.AsSpan(offsets[y], offsets[y + 1] - offsets[y]));
+        public int Compare(int x, int y) => sorted.Key(x).SequenceCompareTo(sorted.Key(y));
     }
 }

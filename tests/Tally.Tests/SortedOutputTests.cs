@@ -1,0 +1,274 @@
+using System.Globalization;
+using System.Text;
+using Tally.Aggregation;
+using Tally.Output;
+
+namespace Tally.Tests;
+
+/// <summary>
+/// The sorted output (<c>-o</c>) against a reference: keys ordered with LINQ and an ordinal
+/// comparison, rows formatted by hand. Every configuration of the parallel sort and writer, forced
+/// on small tables, must give the reference's bytes exactly.
+/// </summary>
+public sealed class SortedOutputTests
+{
+    /// <summary>Ways to make keys, each aimed at a part of the sort.</summary>
+    public enum KeyShape
+    {
+        /// <summary>Ngram-like words and tags, with non-ASCII UTF-8, invalid UTF-8 and a zero byte.</summary>
+        Mixed,
+
+        /// <summary>Every key starts with the same byte: a histogram on the first byte would put all in one range.</summary>
+        SameFirstByte,
+
+        /// <summary>Every key starts with the same eight bytes: the prefixes all tie and only the tails decide.</summary>
+        SameFirstEightBytes,
+
+        /// <summary>Short keys over a, b and a zero byte: many are prefixes of others, and zero padding ties them.</summary>
+        ShortPrefixes,
+
+        /// <summary>Any bytes, 0 to 16 of them.</summary>
+        Binary,
+    }
+
+    private static readonly string[] s_words =
+        ["a", "b", "the", "The", "_NOUN", "_VERB", "é", "ü", "日本", "Aardvark", "-", "'", "\0"];
+
+    /// <summary>Key ranges sorted in parallel: 1 is the serial path; past 256 is clamped; more than keys leaves ranges empty.</summary>
+    private static readonly int[] s_partitions = [1, 2, 3, 8, 256, 1000];
+
+    /// <summary>(rows per chunk, chunks in flight): the serial path, then parallel ones, down to a row per chunk.</summary>
+    private static readonly (int ChunkRows, int Window)[] s_chunkings = [(1 << 14, 0), (7, 2), (1, 3), (500, 4), (100, 8), (33, 2)];
+
+    private static readonly int[] s_sizes = [0, 1, 2, 3, 65, 500, 3_000, 20_000];
+
+    public static TheoryData<KeyShape> Shapes() => [.. Enum.GetValues<KeyShape>()];
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void SortedTotals_AnyPartitions_OrdersLikeReference(KeyShape shape)
+    {
+        foreach (int size in s_sizes)
+        {
+            var totals = RandomTotals(shape, size, seed: size + (int)shape);
+            var table = Table(totals);
+            var expected = totals.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+            foreach (int partitions in s_partitions)
+            {
+                var sorted = SortedTotals.Create(table, partitions);
+
+                var actual = Enumerable.Range(0, sorted.Count).Select(sorted.At);
+                Assert.True(expected.SequenceEqual(actual.Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total))),
+                    $"{shape}, {size} keys, {partitions} partitions");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task WriteTsv_AnyChunking_MatchesReference(KeyShape shape)
+    {
+        foreach (int size in s_sizes)
+        {
+            var totals = RandomTotals(shape, size, seed: size + (int)shape);
+            var sorted = SortedTotals.Create(Table(totals), partitions: 4);
+            byte[] expected = ReferenceTsv(totals);
+            foreach (var (chunkRows, window) in s_chunkings)
+            {
+                using var output = new MemoryStream();
+                await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
+
+                Assert.True(expected.AsSpan().SequenceEqual(output.ToArray()), $"{shape}, {size} keys, {chunkRows} rows a chunk, window {window}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(TallyDefaults.ParallelOutputThreshold - 1)]
+    [InlineData(TallyDefaults.ParallelOutputThreshold)]
+    [InlineData(TallyDefaults.ParallelOutputThreshold + 1)]
+    public async Task WriteTsvAsync_AroundParallelThreshold_MatchesReference(int size)
+    {
+        var totals = RandomTotals(KeyShape.Mixed, size, seed: size);
+        var result = Result(totals);
+
+        using var output = new MemoryStream();
+        await result.WriteTsvAsync(output);
+
+        Assert.Equal(ReferenceTsv(totals), output.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task WriteTsvAsync_LargeTable_MatchesReference(KeyShape shape)
+    {
+        // Large enough for the parallel snapshot of the slots, several radix passes per range,
+        // and runs of tied prefixes longer than the insertion sort takes.
+        var totals = RandomTotals(shape, 150_000, seed: 7);
+        var result = Result(totals);
+
+        using var output = new MemoryStream();
+        await result.WriteTsvAsync(output);
+
+        Assert.True(ReferenceTsv(totals).AsSpan().SequenceEqual(output.ToArray()));
+    }
+
+    [Fact]
+    public void Sorted_ParallelSort_ListsKeysInOrdinalByteOrder()
+    {
+        var totals = RandomTotals(KeyShape.Mixed, 50_000, seed: 3);
+
+        var sorted = Result(totals).Sorted();
+
+        Assert.Equal(
+            totals.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value)),
+            sorted.Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
+    }
+
+    [Fact]
+    public async Task WriteTsv_ChunkOverTheByteLimit_IsStreamedByTheWriter()
+    {
+        var totals = RandomTotals(KeyShape.Mixed, 5_000, seed: 11);
+        totals[new string('k', 300)] = 5;
+        totals[new string('l', 70_000)] = 6;
+        var sorted = SortedTotals.Create(Table(totals), partitions: 4);
+
+        using var output = new MemoryStream();
+        await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(ChunkRows: 40, Window: 3, MaxChunkBytes: 1_000), CancellationToken.None);
+
+        Assert.Equal(ReferenceTsv(totals), output.ToArray());
+    }
+
+    [Fact]
+    public async Task WriteTsv_StreamFailsMidway_ThrowsTheStreamsError()
+    {
+        var sorted = SortedTotals.Create(Table(RandomTotals(KeyShape.Mixed, 5_000, seed: 5)), partitions: 4);
+        using var output = new FailingStream(failOnWrite: 3, cancel: null);
+
+        var error = await Assert.ThrowsAsync<IOException>(() =>
+            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), CancellationToken.None));
+
+        Assert.Equal("disk full", error.Message);
+        Assert.Equal(3, output.Writes);
+    }
+
+    [Fact]
+    public async Task WriteTsv_CancelledMidway_ThrowsOperationCanceled()
+    {
+        var sorted = SortedTotals.Create(Table(RandomTotals(KeyShape.Mixed, 5_000, seed: 6)), partitions: 4);
+        using var cancel = new CancellationTokenSource();
+        using var output = new FailingStream(failOnWrite: 0, cancel: cancel);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), cancel.Token));
+
+        Assert.True(output.Writes < 50);
+    }
+
+    [Fact]
+    public async Task WriteTsvAsync_AlreadyCancelled_WritesNothing()
+    {
+        var result = Result(RandomTotals(KeyShape.Mixed, TallyDefaults.ParallelOutputThreshold * 2, seed: 8));
+        using var output = new MemoryStream();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WriteTsvAsync(output, new CancellationToken(canceled: true)));
+
+        Assert.Equal(0, output.Length);
+    }
+
+    /// <summary>Distinct keys (as Latin-1 strings, one char per byte) with totals from 1 to past 2^31, some near 2^63.</summary>
+    private static Dictionary<string, long> RandomTotals(KeyShape shape, int count, int seed)
+    {
+        var random = new Random(seed);
+        var totals = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (totals.Count < count)
+        {
+            string key = Key(shape, random);
+            if (shape == KeyShape.ShortPrefixes && totals.Count >= 200)
+            {
+                // There are only 364 keys of up to five symbols; random tails let larger sets grow.
+                key += Key(KeyShape.Binary, random);
+            }
+
+            totals[key] = random.Next(4) switch
+            {
+                0 => random.Next(1, 100),
+                1 => random.NextInt64(int.MaxValue - 10L, int.MaxValue + 10L),
+                2 => random.NextInt64(1L << 32, 1L << 40),
+                _ => random.Next(20) == 0 ? long.MaxValue - random.Next(3) : random.Next(1, 1_000_000),
+            };
+        }
+
+        return totals;
+    }
+
+    private static string Key(KeyShape shape, Random random)
+    {
+        switch (shape)
+        {
+            case KeyShape.Mixed:
+                var builder = new StringBuilder();
+                for (int i = random.Next(1, 7); i > 0; i--)
+                {
+                    builder.Append(s_words[random.Next(s_words.Length)]);
+                }
+
+                string key = Encoding.Latin1.GetString(Encoding.UTF8.GetBytes(builder.ToString()));
+                return random.Next(40) == 0 ? key + "\u00ff\u00c3" : key;
+            case KeyShape.SameFirstByte:
+                return "q" + Key(KeyShape.Mixed, random);
+            case KeyShape.SameFirstEightBytes:
+                return "abcdefgh" + Key(random.Next(2) == 0 ? KeyShape.Binary : KeyShape.Mixed, random);
+            case KeyShape.ShortPrefixes:
+                return new string([.. Enumerable.Range(0, random.Next(6)).Select(_ => "ab\0"[random.Next(3)])]);
+            default:
+                return new string([.. Enumerable.Range(0, random.Next(17)).Select(_ => (char)random.Next(256))]);
+        }
+    }
+
+    private static CountTable Table(Dictionary<string, long> totals)
+    {
+        var table = new CountTable();
+        foreach (var (key, total) in totals)
+        {
+            table.Add(Encoding.Latin1.GetBytes(key), total);
+        }
+
+        return table;
+    }
+
+    private static CountResult Result(Dictionary<string, long> totals) => new(Table(totals), [], TimeSpan.Zero);
+
+    private static byte[] ReferenceTsv(Dictionary<string, long> totals)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, total) in totals.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            text.Append(key).Append('\t').Append(total.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        return Encoding.Latin1.GetBytes(text.ToString());
+    }
+
+    /// <summary>A sink that throws on its n-th write (1-based), or cancels a token at its first.</summary>
+    private sealed class FailingStream(int failOnWrite, CancellationTokenSource? cancel) : MemoryStream
+    {
+        public int Writes { get; private set; }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Writes++;
+            if (Writes == failOnWrite)
+            {
+                throw new IOException("disk full");
+            }
+
+            if (cancel is not null)
+            {
+                await cancel.CancelAsync();
+            }
+
+            await base.WriteAsync(buffer, cancellationToken);
+        }
+    }
+}
