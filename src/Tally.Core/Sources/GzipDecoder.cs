@@ -41,17 +41,7 @@ internal sealed class GzipDecoder : ReadOnlyStream
     public long CompressedOffset => _consumedBeforeInput + (_inputLength - _inflater.AvailableInput);
 
     /// <summary>The engine this process uses, and why, for the verbose log.</summary>
-    public static string EngineDescription
-    {
-        get
-        {
-            var choice = Environment.GetEnvironmentVariable("TALLY_INFLATE");
-            var api = Isal.TryGet(out string why);
-            return string.Equals(choice, "zlib", StringComparison.OrdinalIgnoreCase) ? "zlib-ng (TALLY_INFLATE=zlib)"
-                : api is not null ? "ISA-L (libisal.so.2)"
-                : $"zlib-ng ({why})";
-        }
-    }
+    public static string EngineDescription => Choose().Description;
 
     /// <summary>
     /// ISA-L when it is installed and passed its check, else the runtime's zlib-ng. The variable
@@ -59,21 +49,23 @@ internal sealed class GzipDecoder : ReadOnlyStream
     /// </summary>
     public static Inflater CreateInflater()
     {
-        var choice = Environment.GetEnvironmentVariable("TALLY_INFLATE");
-        if (string.Equals(choice, "zlib", StringComparison.OrdinalIgnoreCase))
+        var (api, description) = Choose();
+        return api is not null ? new IsalInflater(api)
+            : string.Equals(Environment.GetEnvironmentVariable("TALLY_INFLATE"), "isal", StringComparison.OrdinalIgnoreCase)
+                ? throw new InvalidOperationException($"TALLY_INFLATE=isal, but ISA-L cannot be used: {description}")
+                : new ZlibInflater();
+    }
+
+    /// <summary>The one place the engine is chosen: ISA-L's entry points (null for zlib-ng) and why.</summary>
+    private static (Isal.Api? Api, string Description) Choose()
+    {
+        if (string.Equals(Environment.GetEnvironmentVariable("TALLY_INFLATE"), "zlib", StringComparison.OrdinalIgnoreCase))
         {
-            return new ZlibInflater();
+            return (null, "zlib-ng (TALLY_INFLATE=zlib)");
         }
 
         var api = Isal.TryGet(out string why);
-        if (api is not null)
-        {
-            return new IsalInflater(api);
-        }
-
-        return string.Equals(choice, "isal", StringComparison.OrdinalIgnoreCase)
-            ? throw new InvalidOperationException($"TALLY_INFLATE=isal, but ISA-L cannot be used: {why}")
-            : new ZlibInflater();
+        return api is not null ? (api, "ISA-L (libisal.so.2)") : (null, $"zlib-ng ({why})");
     }
 
     public override int Read(Span<byte> buffer)
@@ -181,9 +173,12 @@ internal sealed class GzipDecoder : ReadOnlyStream
 
                 // Guard against a spin: with room to write and input to read, an engine must
                 // consume or produce something on every call.
-                return _inflater.AvailableInput < before || _inflater.AvailableInput == 0
-                    ? false
-                    : throw new InvalidOperationException($"{_inflater.Name} made no progress at compressed byte {CompressedOffset:N0}");
+                if (_inflater.AvailableInput == before)
+                {
+                    throw new InvalidOperationException($"{_inflater.Name} made no progress at compressed byte {CompressedOffset:N0}");
+                }
+
+                return false;
             default:
                 throw new InvalidDataException($"corrupt gzip data at compressed byte {CompressedOffset:N0}: {error}");
         }
