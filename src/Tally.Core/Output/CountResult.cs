@@ -90,7 +90,7 @@ public sealed class CountResult
     public IReadOnlyList<NgramTotal> Sorted()
     {
         var sorted = Sort();
-        var all = new NgramTotal[sorted.Order.Length];
+        var all = new NgramTotal[sorted.Count];
         for (int i = 0; i < all.Length; i++)
         {
             all[i] = sorted.At(i);

@@ -38,24 +38,34 @@ internal sealed class SortedTotals
     /// <summary>Groups of this many entries or fewer are sorted by comparison, not by another radix pass.</summary>
     private const int RadixCutoff = 64;
 
-    private SortedTotals(byte[] keys, TableEntry[] entries, int[] order)
+    private SortedTotals(byte[] keys, TableEntry[] entries, int[] order, TableEntry[] ranked)
     {
         Keys = keys;
         Entries = entries;
         Order = order;
+        Ranked = ranked;
     }
 
     /// <summary>The bytes every entry's key lies in (shared with the table, never written).</summary>
     public byte[] Keys { get; }
 
-    /// <summary>The entries, in the table's slot order.</summary>
-    public TableEntry[] Entries { get; }
-
-    /// <summary>Entry indexes in key order.</summary>
-    public int[] Order { get; }
+    /// <summary>The entries in key order: <c>Ranked[rank]</c> is the row <see cref="Row"/> gives for <c>rank</c>.</summary>
+    /// <remarks>
+    /// The sort orders entry indexes; each range then gathers its entries into rank order while
+    /// they are still in cache. Writing reads this array front to back twice (sizing a chunk, then
+    /// formatting it): through the index array, each read was a cache miss in a 14 MB array, and
+    /// was measured at 12% of the output phase's CPU.
+    /// </remarks>
+    public TableEntry[] Ranked { get; }
 
     /// <summary>Entries in the table.</summary>
-    public int Count => Order.Length;
+    public int Count => Ranked.Length;
+
+    /// <summary>The entries in the table's slot order: sorting's input, dropped when it is done.</summary>
+    private TableEntry[] Entries { get; set; }
+
+    /// <summary>Entry indexes in key order: sorting's work array, dropped when it is done.</summary>
+    private int[] Order { get; set; }
 
     /// <summary>Sorts <paramref name="table"/> on the calling thread when it is small, on every core otherwise.</summary>
     public static SortedTotals Create(CountTable table)
@@ -72,7 +82,7 @@ internal sealed class SortedTotals
 
         // Every array of entry size here is written in full before it is read, so none needs the
         // runtime to zero it: zeroing reused memory would be a serial pass over some 40 MB.
-        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length));
+        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length), GC.AllocateUninitializedArray<TableEntry>(entries.Length));
         var splitters = sorted.ChooseSplitters(Math.Min(partitions, entries.Length));
         if (splitters.Length == 0)
         {
@@ -90,13 +100,15 @@ internal sealed class SortedTotals
             sorted.SortInPartitions(partitions, splitters);
         }
 
+        sorted.Entries = [];
+        sorted.Order = [];
         return sorted;
     }
 
     /// <summary>The key's range in <see cref="Keys"/> and the total of the <paramref name="rank"/>-th entry.</summary>
     public (Range Key, long Total) Row(int rank)
     {
-        var entry = Entries[Order[rank]];
+        var entry = Ranked[rank];
         return (entry.KeyOffset..(entry.KeyOffset + entry.KeyLength), entry.Total);
     }
 
@@ -236,6 +248,11 @@ internal sealed class SortedTotals
             }
 
             run = runEnd;
+        }
+
+        for (int i = start; i < end; i++)
+        {
+            Ranked[i] = Entries[Order[i]];
         }
     }
 

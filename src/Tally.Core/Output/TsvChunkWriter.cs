@@ -175,7 +175,7 @@ internal static class TsvChunkWriter
         long bytes = 0;
         for (int rank = start; rank < end; rank++)
         {
-            bytes += sorted.Entries[sorted.Order[rank]].KeyLength + RowOverhead;
+            bytes += sorted.Ranked[rank].KeyLength + RowOverhead;
         }
 
         return bytes;
