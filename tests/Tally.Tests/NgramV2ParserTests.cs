@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Tally.Aggregation;
 using Tally.Parsing;
@@ -95,6 +96,81 @@ public sealed class NgramV2ParserTests
         Parse("a\t1\t9223372036854775807\t1\n", table);
 
         Assert.Equal(long.MaxValue, table.Get("a"u8));
+    }
+
+    /// <summary>
+    /// Long runs of one ngram, broken now and then by every kind of row the run loop must leave to
+    /// the general path (odd years, CRLF, 19 digits, a key one byte longer or shorter, another
+    /// ngram), parsed whole and cut into blocks at random line ends: totals equal a line-by-line reference.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(23)]
+    public void Parse_RunsBrokenByUnusualRows_MatchLineByLineReference(int keyLength)
+    {
+        var random = new Random(keyLength);
+        string key = new string('k', keyLength - 1) + "q";
+        string[] others = [.. new[] { key + "q", key[..^1], key[..^1] + "r", "other" }.Where(k => k.Length > 0)];
+        var lines = new List<string>();
+        int longCounts = 0;
+        for (int i = 0; i < 4000; i++)
+        {
+            string row = random.Next(12) switch
+            {
+                0 => $"{key}\t{random.Next(100, 999)}\t{random.Next(1, 99999)}\t3\n",
+                1 => $"{key}\t{random.Next(10000, 99999)}\t{random.Next(1, 99999)}\t3\n",
+                2 => $"{key}\t{random.Next(1800, 2010)}\t{random.Next(1, 99999)}\t3\r\n",
+                3 when longCounts++ < 4 => $"{key}\t{random.Next(1800, 2010)}\t{1_000_000_000_000_000_000L + random.Next()}\t3\n",
+                4 => $"{others[random.Next(others.Length)]}\t{random.Next(1800, 2010)}\t{random.Next(1, 99999)}\t{random.Next(1, 9)}\n",
+                _ => $"{key}\t{random.Next(1800, 2010)}\t{random.Next(0, 10_000_000)}\t{random.Next(1, 1_000_000_000)}\n",
+            };
+            lines.Add(row);
+        }
+
+        var expected = new Dictionary<string, long>();
+        foreach (string line in lines)
+        {
+            string[] columns = line.TrimEnd('\n', '\r').Split('\t');
+            expected[columns[0]] = expected.GetValueOrDefault(columns[0]) + long.Parse(columns[2], System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        foreach (bool cut in new[] { false, true })
+        {
+            var table = new CountTable();
+            long rows = 0;
+            for (int start = 0; start < lines.Count;)
+            {
+                int end = cut ? Math.Min(lines.Count, start + random.Next(1, 6)) : lines.Count;
+                rows += Parse(string.Concat(lines.GetRange(start, end - start)), table);
+                start = end;
+            }
+
+            Assert.Equal(lines.Count, rows);
+            Assert.Equal(expected.Count, table.Count);
+            foreach (var (ngram, total) in expected)
+            {
+                Assert.Equal(total, table.Get(Encoding.UTF8.GetBytes(ngram)));
+            }
+        }
+    }
+
+    [Fact]
+    public void Parse_RunTotalPassingLongMax_NamesTheNgram()
+    {
+        var text = new StringBuilder("word\t1900\t1\t1\n");
+        for (int year = 1901; year < 1950; year++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"word\t{year}\t{long.MaxValue / 40}\t1\n");
+        }
+
+        var error = Assert.Throws<TallyDataException>(() => Parse(text.ToString()));
+
+        Assert.Equal("f: the total of \"word\" passes 2^63-1", error.Message);
     }
 
     [Fact]
