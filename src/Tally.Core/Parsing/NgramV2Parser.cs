@@ -99,14 +99,13 @@ internal static class NgramV2Parser
 
             // The year is the value never used, and nearly always four digits and a TAB: one
             // 8-byte load checks all five bytes at once instead of a loop of five branches.
-            int digits;
             if (pos + 8 <= fastEnd && IsFourDigitsThenTab(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, pos))))
             {
                 pos += 5;
             }
             else
             {
-                digits = pos;
+                int digits = pos;
                 while (IsDigit(Unsafe.Add(ref start, pos)))
                 {
                     pos++;
@@ -120,54 +119,14 @@ internal static class NgramV2Parser
                 pos++;
             }
 
-            digits = pos;
-            count = 0;
-            uint digit;
-            while ((digit = (uint)(Unsafe.Add(ref start, pos) - (byte)'0')) <= 9)
-            {
-                count = (count * 10) + digit;
-                pos++;
-            }
-
-            // Up to 18 digits always fit in a long; 19 may not, and the slow path decides.
-            if (pos == digits || pos - digits > 18 || Unsafe.Add(ref start, pos) != (byte)'\t')
+            var tail = ReadRowTail(ref start, pos, fastEnd);
+            if (tail.Next < 0)
             {
                 goto Slow;
             }
 
-            digits = ++pos;
-
-            // volume_count is only checked, never used: find its end without a loop whose exit
-            // branch depends on how many digits it has.
-            if (pos + 8 <= fastEnd)
-            {
-                pos += DigitRun(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, pos)));
-            }
-
-            while (IsDigit(Unsafe.Add(ref start, pos)))
-            {
-                pos++;
-            }
-
-            if (pos == digits || pos - digits > 18)
-            {
-                goto Slow;
-            }
-
-            byte end = Unsafe.Add(ref start, pos);
-            if (end == (byte)'\n')
-            {
-                pos++;
-            }
-            else if (end == (byte)'\r' && Unsafe.Add(ref start, pos + 1) == (byte)'\n')
-            {
-                // In range: the fast region ends with '\n', and this byte is not it.
-                pos += 2;
-            }
-            else
-            {
-                goto Slow;
-            }
+            pos = tail.Next;
+            count = tail.Count;
 
             if (sameKey)
             {
@@ -259,63 +218,72 @@ internal static class NgramV2Parser
                 break;
             }
 
-            p += 5;
-            int digits = p;
-            ulong count = 0;
-            uint digit;
-            while ((digit = (uint)(Unsafe.Add(ref start, p) - (byte)'0')) <= 9)
-            {
-                count = (count * 10) + digit;
-                p++;
-            }
-
-            if (p == digits || p - digits > 18 || Unsafe.Add(ref start, p) != (byte)'\t')
-            {
-                break;
-            }
-
-            digits = ++p;
-            if (p + 8 <= fastEnd)
-            {
-                p += DigitRun(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, p)));
-            }
-
-            while (IsDigit(Unsafe.Add(ref start, p)))
-            {
-                p++;
-            }
-
-            if (p == digits || p - digits > 18)
-            {
-                break;
-            }
-
-            byte end = Unsafe.Add(ref start, p);
-            if (end == (byte)'\n')
-            {
-                p++;
-            }
-            else if (end == (byte)'\r' && Unsafe.Add(ref start, p + 1) == (byte)'\n')
-            {
-                p += 2;
-            }
-            else
-            {
-                break;
-            }
-
-            long sum = total + (long)count;
-            if (sum < 0)
+            var tail = ReadRowTail(ref start, p + 5, fastEnd);
+            long sum = total + (long)tail.Count;
+            if (tail.Next < 0 || sum < 0)
             {
                 break;
             }
 
             total = sum;
             rows++;
-            pos = p;
+            pos = tail.Next;
         }
 
         return new RunRows(pos, total, rows);
+    }
+
+    /// <summary>Where the next line starts and the row's match_count; <c>Next</c> is -1 when the row is not plain.</summary>
+    private readonly record struct RowTail(int Next, ulong Count);
+
+    /// <summary>Reads <c>match_count TAB volume_count</c> and the line end (LF or CRLF) from <paramref name="p"/>.</summary>
+    /// <remarks>
+    /// Numbers of 1 to 18 digits only: those always fit in a long, and anything else (19 digits,
+    /// a sign, a missing column) is for the slow path to accept or name. volume_count is only
+    /// checked, never used: its end is found with one 8-byte test instead of a loop whose exit
+    /// branch depends on how many digits it has. Every read stops at the fast region's final LF.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static RowTail ReadRowTail(ref byte start, int p, int fastEnd)
+    {
+        int digits = p;
+        ulong count = 0;
+        uint digit;
+        while ((digit = (uint)(Unsafe.Add(ref start, p) - (byte)'0')) <= 9)
+        {
+            count = (count * 10) + digit;
+            p++;
+        }
+
+        if (p == digits || p - digits > 18 || Unsafe.Add(ref start, p) != (byte)'\t')
+        {
+            return new RowTail(-1, 0);
+        }
+
+        digits = ++p;
+        if (p + 8 <= fastEnd)
+        {
+            p += DigitRun(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, p)));
+        }
+
+        while (IsDigit(Unsafe.Add(ref start, p)))
+        {
+            p++;
+        }
+
+        if (p == digits || p - digits > 18)
+        {
+            return new RowTail(-1, 0);
+        }
+
+        byte end = Unsafe.Add(ref start, p);
+        if (end == (byte)'\n')
+        {
+            return new RowTail(p + 1, count);
+        }
+
+        // In range: the fast region ends with LF, and this byte is not it.
+        return end == (byte)'\r' && Unsafe.Add(ref start, p + 1) == (byte)'\n' ? new RowTail(p + 2, count) : new RowTail(-1, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
