@@ -47,7 +47,7 @@ public class OutputBenchmarks
     public async Task SortAndWrite()
     {
         var sorted = Sorted();
-        var chunking = TsvChunkWriter.Chunking.For(sorted.Count) with { Window = AllCores ? Environment.ProcessorCount * TallyDefaults.OutputChunksInFlightPerCore : 0 };
+        var chunking = TsvChunkWriter.Chunking.For(sorted.Count, Environment.ProcessorCount) with { Window = AllCores ? Environment.ProcessorCount * TallyDefaults.OutputChunksInFlightPerCore : 0 };
         await TsvChunkWriter.WriteAsync(sorted, Stream.Null, chunking, CancellationToken.None);
     }
 

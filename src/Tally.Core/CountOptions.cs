@@ -6,7 +6,7 @@ public sealed partial record CountOptions
     /// <summary>The defaults.</summary>
     public static CountOptions Default { get; } = new();
 
-    /// <summary>Map workers (threads, or worker processes with <see cref="ExecutorKind.Processes"/>); defaults to the processor count.</summary>
+    /// <summary>Map workers (threads, or worker processes with <see cref="ExecutorKind.Processes"/>), and the threads the result's sorted output uses; defaults to the processor count.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Sources read at the same time; defaults to one more than <see cref="Workers"/>.</summary>

@@ -113,6 +113,32 @@ public sealed class SortedOutputTests
         Assert.True(ReferenceTsv(totals).AsSpan().SequenceEqual(output.ToArray()));
     }
 
+    [Theory]
+    [InlineData(1_000_000, 1, 1, 0)]
+    [InlineData(1_000_000, 3, 3 * TallyDefaults.OutputPartitionsPerCore, 3 * TallyDefaults.OutputChunksInFlightPerCore)]
+    [InlineData(1_000_000, 1000, 256, 1000 * TallyDefaults.OutputChunksInFlightPerCore)]
+    [InlineData(TallyDefaults.ParallelOutputThreshold - 1, 8, 1, 0)]
+    public void OutputPlan_FollowsTheThreadCount(int rows, int threads, int partitions, int window)
+    {
+        Assert.Equal(partitions, SortedTotals.PartitionsFor(rows, threads));
+        Assert.Equal(window, TsvChunkWriter.Chunking.For(rows, threads).Window);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(7)]
+    public async Task WriteTsvAsync_AnyThreadCount_MatchesReference(int threads)
+    {
+        var totals = RandomTotals(KeyShape.Mixed, TallyDefaults.ParallelOutputThreshold * 2, seed: 11);
+
+        using var output = new MemoryStream();
+        await Result(totals, threads).WriteTsvAsync(output);
+
+        Assert.True(ReferenceTsv(totals).AsSpan().SequenceEqual(output.ToArray()));
+    }
+
     [Fact]
     public void Sorted_ParallelSort_ListsKeysInOrdinalByteOrder()
     {
@@ -237,7 +263,8 @@ public sealed class SortedOutputTests
         return table;
     }
 
-    private static CountResult Result(Dictionary<string, long> totals) => new(Table(totals), [], TimeSpan.Zero);
+    // Four threads whatever the machine, so the parallel paths run on a 2-core CI machine too.
+    private static CountResult Result(Dictionary<string, long> totals, int threads = 4) => new(Table(totals), [], TimeSpan.Zero, threads);
 
     private static byte[] ReferenceTsv(Dictionary<string, long> totals)
     {

@@ -24,7 +24,7 @@ internal static class CountCommand
         };
         var top = new Option<int?>("--top", "-n") { Description = "Print the N ngrams with the largest totals." };
         var output = new Option<string?>("--output", "-o") { Description = "Write 'ngram TAB total' for every ngram, sorted by bytes, to this file." };
-        var threads = new Option<int?>("--workers", "--threads", "-t") { Description = "Map workers: threads, or worker processes with --executor processes (default: processor count)." };
+        var threads = new Option<int?>("--workers", "--threads", "-t") { Description = "Map workers: threads, or worker processes with --executor processes; also the threads that sort and write -o (default: processor count)." };
         var executor = new Option<string>("--executor") { Description = "Where the map step runs: threads (default) or processes (isolated worker processes).", DefaultValueFactory = _ => "threads" };
         executor.AcceptOnlyFromAmong("threads", "processes");
         var blockSize = new Option<int?>("--block-size") { Description = "Bytes per block (advanced).", Hidden = true };

@@ -171,11 +171,13 @@ public sealed class CountTable
     /// No key is copied: <c>Keys</c> is the arena itself. That is safe even if the table is added to
     /// later, because keys are only ever appended past the used length and a grown arena is a new
     /// array, so no byte behind a returned offset is ever written again. The slots are read in
-    /// <paramref name="parts"/> ranges on the thread pool (one range runs on the calling thread); the
-    /// table must not change during the call.
+    /// <paramref name="parts"/> ranges on the thread pool (one range runs on the calling thread), on
+    /// at most <paramref name="maxThreads"/> threads at once (-1: no limit); the table must not
+    /// change during the call.
     /// </remarks>
-    internal (byte[] Keys, TableEntry[] Entries) Snapshot(int parts)
+    internal (byte[] Keys, TableEntry[] Entries) Snapshot(int parts, int maxThreads = -1)
     {
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
         parts = Math.Clamp(parts, 1, Math.Max(1, _slots.Length / SnapshotMinSlotsPerPart));
         // Every element is written below (dense, checked by the asserts): no need to zero them first.
         var entries = GC.AllocateUninitializedArray<TableEntry>(_count);
@@ -191,7 +193,7 @@ public sealed class CountTable
         // are counted. The counting pass reads only the hashes and writes nothing, where
         // per-range lists concatenated afterwards would move every entry twice.
         var counts = new int[parts + 1];
-        Parallel.For(0, parts, part =>
+        Parallel.For(0, parts, parallel, part =>
         {
             var (start, end) = PartRange(part, parts);
             int occupied = 0;
@@ -209,7 +211,7 @@ public sealed class CountTable
         }
 
         Debug.Assert(counts[parts] == _count);
-        Parallel.For(0, parts, part =>
+        Parallel.For(0, parts, parallel, part =>
         {
             var (start, end) = PartRange(part, parts);
             int written = CopyEntries(start, end, entries, counts[part]);

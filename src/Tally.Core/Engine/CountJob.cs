@@ -81,7 +81,7 @@ public sealed partial class CountJob
         try
         {
             var table = await CountAsync(completed, cancellationToken).ConfigureAwait(false);
-            var result = new CountResult(table, completed, Elapsed);
+            var result = new CountResult(table, completed, Elapsed, _options.Workers);
             _completions.Writer.TryComplete();
             return result;
         }

@@ -20,11 +20,17 @@ public readonly record struct NgramTotal(ReadOnlyMemory<byte> Utf8, long Total)
 public sealed class CountResult
 {
     private readonly CountTable _table;
+    private readonly int _threads;
     private SortedTotals? _sorted;
 
-    internal CountResult(CountTable table, IReadOnlyList<SourceCompletion> sources, TimeSpan elapsed)
+    /// <param name="table">The totals.</param>
+    /// <param name="sources">Every source, in completion order.</param>
+    /// <param name="elapsed">The job's time.</param>
+    /// <param name="threads">Threads the sorted output may use: the job's workers, so <c>--threads 1</c> stays on one core to the end.</param>
+    internal CountResult(CountTable table, IReadOnlyList<SourceCompletion> sources, TimeSpan elapsed, int threads)
     {
         _table = table;
+        _threads = threads;
         Sources = sources;
         Elapsed = elapsed;
         Rows = sources.Where(s => !s.IsLeftOut).Sum(s => s.Rows);
@@ -100,18 +106,21 @@ public sealed class CountResult
     }
 
     /// <summary>Writes <c>ngram TAB total</c> lines for every ngram in byte order.</summary>
-    /// <remarks>A large table is sorted and formatted on every core; the stream is written from one task, in order.</remarks>
+    /// <remarks>
+    /// A large table is sorted and formatted on as many threads as the job had workers
+    /// (<see cref="CountOptions.Workers"/>); the stream is written from one task, in order.
+    /// </remarks>
     public async Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        await TsvChunkWriter.WriteAsync(Sort(), destination, cancellationToken).ConfigureAwait(false);
+        await TsvChunkWriter.WriteAsync(Sort(), destination, _threads, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Writes the sorted TSV to <paramref name="path"/>: whole or not at all.</summary>
     public Task WriteTsvAsync(string path, CancellationToken cancellationToken = default)
         => AtomicFile.WriteAsync(path, stream => WriteTsvAsync(stream, cancellationToken), cancellationToken);
 
-    private SortedTotals Sort() => _sorted ??= SortedTotals.Create(_table);
+    private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_table, _threads);
 
     private IEnumerable<NgramTotal> Entries()
     {

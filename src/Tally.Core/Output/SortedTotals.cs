@@ -38,8 +38,11 @@ internal sealed class SortedTotals
     /// <summary>Groups of this many entries or fewer are sorted by comparison, not by another radix pass.</summary>
     private const int RadixCutoff = 64;
 
-    private SortedTotals(byte[] keys, TableEntry[] entries, int[] order, TableEntry[] ranked)
+    private readonly ParallelOptions _parallel;
+
+    private SortedTotals(byte[] keys, TableEntry[] entries, int[] order, TableEntry[] ranked, int maxThreads)
     {
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
         Keys = keys;
         Entries = entries;
         Order = order;
@@ -68,21 +71,28 @@ internal sealed class SortedTotals
     private int[] Order { get; set; }
 
     /// <summary>Sorts <paramref name="table"/> on the calling thread when it is small, on every core otherwise.</summary>
-    public static SortedTotals Create(CountTable table)
-        => Create(table, table.Count < TallyDefaults.ParallelOutputThreshold ? 1 : Environment.ProcessorCount * TallyDefaults.OutputPartitionsPerCore);
+    public static SortedTotals Create(CountTable table) => ForThreads(table, Environment.ProcessorCount);
 
-    /// <summary>Sorts <paramref name="table"/> in <paramref name="partitions"/> key ranges (1: on the calling thread; at most 256).</summary>
-    internal static SortedTotals Create(CountTable table, int partitions)
+    /// <summary>Sorts <paramref name="table"/> on at most <paramref name="threads"/> threads: on the calling thread when it is small or when 1.</summary>
+    public static SortedTotals ForThreads(CountTable table, int threads)
+        => Create(table, PartitionsFor(table.Count, threads), threads);
+
+    /// <summary>Key ranges for a table of <paramref name="count"/> entries sorted on <paramref name="threads"/> threads (1: serial).</summary>
+    internal static int PartitionsFor(int count, int threads)
+        => count < TallyDefaults.ParallelOutputThreshold || threads <= 1 ? 1 : Math.Min(byte.MaxValue + 1, threads * TallyDefaults.OutputPartitionsPerCore);
+
+    /// <summary>Sorts <paramref name="table"/> in <paramref name="partitions"/> key ranges (1: on the calling thread; at most 256), on at most <paramref name="maxThreads"/> threads (-1: no limit).</summary>
+    internal static SortedTotals Create(CountTable table, int partitions, int maxThreads = -1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
 
         // A range's number is kept in a byte per entry while classifying.
         partitions = Math.Min(partitions, byte.MaxValue + 1);
-        var (keys, entries) = table.Snapshot(partitions);
+        var (keys, entries) = table.Snapshot(partitions, maxThreads);
 
         // Every array of entry size here is written in full before it is read, so none needs the
         // runtime to zero it: zeroing reused memory would be a serial pass over some 40 MB.
-        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length), GC.AllocateUninitializedArray<TableEntry>(entries.Length));
+        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length), GC.AllocateUninitializedArray<TableEntry>(entries.Length), maxThreads);
         var splitters = sorted.ChooseSplitters(Math.Min(partitions, entries.Length));
         if (splitters.Length == 0)
         {
@@ -168,7 +178,7 @@ internal sealed class SortedTotals
         var prefixes = GC.AllocateUninitializedArray<ulong>(n);
         var bucketOf = GC.AllocateUninitializedArray<byte>(n);
         var counts = new int[parts * buckets];
-        Parallel.For(0, parts, part =>
+        Parallel.For(0, parts, _parallel, part =>
         {
             var (start, end) = PartRange(n, part, parts);
             var partCounts = counts.AsSpan(part * buckets, buckets);
@@ -200,7 +210,7 @@ internal sealed class SortedTotals
         Debug.Assert(position == n);
 
         var scattered = GC.AllocateUninitializedArray<ulong>(n);
-        Parallel.For(0, parts, part =>
+        Parallel.For(0, parts, _parallel, part =>
         {
             var (start, end) = PartRange(n, part, parts);
             var next = counts.AsSpan(part * buckets, buckets);
@@ -217,7 +227,7 @@ internal sealed class SortedTotals
         // The unsorted prefixes are not needed any more: they are the radix passes' scratch space,
         // each range using only its own slice of it.
         var scratchOrder = GC.AllocateUninitializedArray<int>(n);
-        Parallel.For(0, buckets, bucket => SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
+        Parallel.For(0, buckets, _parallel, bucket => SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
     }
 
     /// <summary>Sorts <see cref="Order"/>[start..end) by key, given each entry's prefix at the same position.</summary>

@@ -35,16 +35,19 @@ internal static class TsvChunkWriter
     /// <param name="MaxChunkBytes">A chunk that could need more bytes than this is streamed by the writer itself.</param>
     internal readonly record struct Chunking(int ChunkRows, int Window, int MaxChunkBytes)
     {
-        /// <summary>The defaults for a table of <paramref name="rows"/> rows: serial when small, all cores otherwise.</summary>
-        public static Chunking For(int rows) => new(
+        /// <summary>
+        /// The defaults for a table of <paramref name="rows"/> rows formatted on <paramref name="threads"/>
+        /// threads: serial when small or when 1, otherwise a window that keeps that many busy.
+        /// </summary>
+        public static Chunking For(int rows, int threads) => new(
             TallyDefaults.OutputChunkRows,
-            rows < TallyDefaults.ParallelOutputThreshold ? 0 : Environment.ProcessorCount * TallyDefaults.OutputChunksInFlightPerCore,
+            rows < TallyDefaults.ParallelOutputThreshold || threads <= 1 ? 0 : threads * TallyDefaults.OutputChunksInFlightPerCore,
             TsvChunkWriter.MaxChunkBytes);
     }
 
-    /// <summary>Writes every row of <paramref name="sorted"/> with the default chunking, on all cores when the table is large.</summary>
-    public static Task WriteAsync(SortedTotals sorted, Stream destination, CancellationToken cancellationToken)
-        => WriteAsync(sorted, destination, Chunking.For(sorted.Count), cancellationToken);
+    /// <summary>Writes every row of <paramref name="sorted"/> with the default chunking, on <paramref name="threads"/> threads when the table is large.</summary>
+    public static Task WriteAsync(SortedTotals sorted, Stream destination, int threads, CancellationToken cancellationToken)
+        => WriteAsync(sorted, destination, Chunking.For(sorted.Count, threads), cancellationToken);
 
     /// <summary>Writes every row of <paramref name="sorted"/> in chunks cut as <paramref name="chunking"/> says.</summary>
     internal static async Task WriteAsync(SortedTotals sorted, Stream destination, Chunking chunking, CancellationToken cancellationToken)
