@@ -38,6 +38,7 @@ internal sealed class SortedTotals
     /// <summary>Groups of this many entries or fewer are sorted by comparison, not by another radix pass.</summary>
     private const int RadixCutoff = 64;
 
+    /// <summary>Caps every parallel loop of the sort at the job's thread count, so <c>--threads</c> bounds the whole run, output included.</summary>
     private readonly ParallelOptions _parallel;
 
     private SortedTotals(byte[] keys, TableEntry[] entries, int[] order, TableEntry[] ranked, int maxThreads)
