@@ -38,6 +38,26 @@ public sealed class NgramV2ParserTests
         Assert.Equal(message, error.Message);
     }
 
+    /// <summary>The same malformed rows after 50 plain rows of their ngram, so the run loop meets them first.</summary>
+    [Theory]
+    [InlineData("a\t19x9\t5\t1\n", "f:60: column 2 (year): \"19x9\" is not a non-negative integer")]
+    [InlineData("a\t1999\t-5\t1\n", "f:60: column 3 (match_count): \"-5\" is not a non-negative integer")]
+    [InlineData("a\t1999\t5\tx\n", "f:60: column 4 (volume_count): \"x\" is not a non-negative integer")]
+    [InlineData("a\t1999\t5\t\n", "f:60: column 4 (volume_count): \"\" is not a non-negative integer")]
+    [InlineData("a\t1999\t5\t1\rx\n", "f:60: column 4 (volume_count): \"1\rx\" is not a non-negative integer")]
+    [InlineData("a\t1999\t5\t1\t9\n", "f:60: expected 4 TAB-separated columns, found 5")]
+    [InlineData("a\t1999\t5\n", "f:60: expected 4 TAB-separated columns, found 3")]
+    [InlineData("a\t1999\t123456789012345678901\t1\n", "f:60: column 3 (match_count): \"123456789012345678901\" does not fit in a signed 64-bit integer")]
+    [InlineData("\n", "f:60: empty line")]
+    public void Parse_MalformedRowAfterARun_NamesLineAndReason(string text, string message)
+    {
+        string run = string.Concat(Enumerable.Range(0, 50).Select(i => $"a\t{1900 + i}\t5\t1\n"));
+
+        var error = Assert.Throws<TallyDataException>(() => Parse(run + text + run));
+
+        Assert.Equal(message, error.Message);
+    }
+
     [Fact]
     public void DigitRun_AgreesWithTheByteTest_ForEveryByteInEveryPosition()
     {
@@ -58,6 +78,51 @@ public sealed class NgramV2ParserTests
             }
 
             Assert.Equal(expected, NgramV2Parser.DigitRun(BitConverter.ToUInt64(bytes)));
+        }
+    }
+
+    /// <summary>The newline bitmask has a bit exactly where a byte is LF, at every density and every byte value.</summary>
+    [Fact]
+    public void NewlineMask_AgreesWithTheByteTest()
+    {
+        var random = new Random(4);
+        for (int trial = 0; trial < 5_000; trial++)
+        {
+            byte[] bytes = new byte[64];
+            int density = random.Next(1, 9);
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] = random.Next(density) == 0 ? (byte)'\n' : (byte)random.Next(256);
+            }
+
+            ulong expected = 0;
+            for (int i = 0; i < bytes.Length; i++)
+            {
+                expected |= bytes[i] == (byte)'\n' ? 1UL << i : 0;
+            }
+
+            Assert.Equal(expected, NgramV2Parser.NewlineMask(ref bytes[0]));
+        }
+    }
+
+    /// <summary>The multiply-based conversion of up to eight digits agrees with <see cref="ulong.Parse(string)"/> for every length.</summary>
+    [Fact]
+    public void EightDigits_OfAnyLength_IsTheNumber()
+    {
+        var random = new Random(5);
+        for (int trial = 0; trial < 50_000; trial++)
+        {
+            int length = random.Next(1, 9);
+            string digits = string.Concat(Enumerable.Range(0, length).Select(i => (char)('0' + random.Next(10))));
+            byte[] word = new byte[8];
+            Encoding.ASCII.GetBytes(digits).CopyTo(word, 0);
+            for (int i = length; i < 8; i++)
+            {
+                word[i] = (byte)random.Next(256);
+            }
+
+            ulong values = (BitConverter.ToUInt64(word) - 0x3030303030303030UL) << ((8 - length) * 8);
+            Assert.Equal(ulong.Parse(digits, CultureInfo.InvariantCulture), NgramV2Parser.EightDigits(values));
         }
     }
 
@@ -127,6 +192,7 @@ public sealed class NgramV2ParserTests
                 2 => $"{key}\t{random.Next(1800, 2010)}\t{random.Next(1, 99999)}\t3\r\n",
                 3 when longCounts++ < 4 => $"{key}\t{random.Next(1800, 2010)}\t{1_000_000_000_000_000_000L + random.Next()}\t3\n",
                 4 => $"{others[random.Next(others.Length)]}\t{random.Next(1800, 2010)}\t{random.Next(1, 99999)}\t{random.Next(1, 9)}\n",
+                5 => $"{key}\t{random.Next(1800, 2010)}\t{random.Next(10_000_000, int.MaxValue)}\t{random.NextInt64(100_000_000, 999_999_999_999)}\n",
                 _ => $"{key}\t{random.Next(1800, 2010)}\t{random.Next(0, 10_000_000)}\t{random.Next(1, 1_000_000_000)}\n",
             };
             lines.Add(row);

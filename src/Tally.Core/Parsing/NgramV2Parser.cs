@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using Tally.Aggregation;
 
@@ -187,15 +188,27 @@ internal static class NgramV2Parser
 
     /// <summary>
     /// Takes the rows from <paramref name="pos"/> on that have the run's key (at most 15 bytes) and
-    /// are plain: four-digit year, numbers of 1 to 18 digits, LF or CRLF. Stops, without taking
-    /// it, at the first row that is not, or whose count would pass 2^63-1; the general path
-    /// then decides about that row.
+    /// are plain: four-digit year, match_count and volume_count of 1 to 8 digits, LF or
+    /// CRLF. Stops, without taking it, at the first row that is not, or whose count would pass
+    /// 2^63-1; the general path then decides about that row.
     /// </summary>
     /// <remarks>
-    /// A method of its own so that its dozen values all live in registers: inside the general
-    /// loop the JIT kept half of them on the stack (seen in its disassembly). Every read lies in
-    /// the fast region: a row is only started with 32 bytes left (15 of key, a TAB, 8 for the year
-    /// word, 8 more), and the digit loops stop at the region's final LF at the latest.
+    /// <para>
+    /// Where each row ends comes from a bitmask of the newlines in 64 bytes at a time, found with
+    /// vector compares ahead of the parsing, so the next row's start does not wait for this row's
+    /// fields to be read one after another. The fields are then read at known places: the key and
+    /// the year as before, match_count's length and value from one 8-byte word (a multiply-based
+    /// conversion, <see cref="EightDigits"/>, instead of a loop whose exit mispredicts with the
+    /// number of digits), and volume_count checked to be digits up to the line end. Measured on
+    /// one thread over 13 M rows: the mask alone 0.99x, the conversion alone 1.02x (it lengthened
+    /// the chain each row waited on), both together 0.93x parse time (9 runs).
+    /// </para>
+    /// <para>
+    /// A method of its own so that its values all live in registers: inside the general loop the
+    /// JIT kept half of them on the stack (seen in its disassembly). Every read lies in the fast
+    /// region: the mask covers 64 bytes that lie inside it, and a row is only taken when its LF
+    /// has 16 bytes of the region after it, more than any 8-byte read past a field needs.
+    /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static RunRows SameKeyRows(ref byte start, int pos, int fastEnd, int runStart, int runLength, ulong maskLow, ulong maskHigh, long total)
@@ -203,9 +216,30 @@ internal static class NgramV2Parser
         ulong keyLow = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, runStart)) & maskLow;
         ulong keyHigh = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, runStart + 8)) & maskHigh;
         long rows = 0;
-        while (pos + 32 <= fastEnd)
+        int window = pos;
+        if (window + 64 > fastEnd)
         {
-            if (Unsafe.Add(ref start, pos + runLength) != (byte)'\t'
+            return new RunRows(pos, total, 0);
+        }
+
+        ulong newlines = NewlineMask(ref Unsafe.Add(ref start, window));
+        while (true)
+        {
+            while (newlines == 0)
+            {
+                window += 64;
+                if (window + 64 > fastEnd)
+                {
+                    return new RunRows(pos, total, rows);
+                }
+
+                newlines = NewlineMask(ref Unsafe.Add(ref start, window));
+            }
+
+            int lineEnd = window + System.Numerics.BitOperations.TrailingZeroCount(newlines);
+            newlines &= newlines - 1;
+            if (lineEnd + 16 > fastEnd
+                || Unsafe.Add(ref start, pos + runLength) != (byte)'\t'
                 || ((Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, pos)) & maskLow) ^ keyLow
                     | (Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, pos + 8)) & maskHigh) ^ keyHigh) != 0)
             {
@@ -218,19 +252,58 @@ internal static class NgramV2Parser
                 break;
             }
 
-            var tail = ReadRowTail(ref start, p + 5, fastEnd);
-            long sum = total + (long)tail.Count;
-            if (tail.Next < 0 || sum < 0)
+            p += 5;
+            ulong word = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, p));
+            int digits = DigitRun(word);
+            if (digits == 0 || Unsafe.Add(ref start, p + digits) != (byte)'\t')
+            {
+                break;
+            }
+
+            int volume = p + digits + 1;
+            int volumeEnd = Unsafe.Add(ref start, lineEnd - 1) == (byte)'\r' ? lineEnd - 1 : lineEnd;
+            int volumeLength = volumeEnd - volume;
+            if (volumeLength is < 1 or > 8 || DigitRun(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, volume))) < volumeLength)
+            {
+                break;
+            }
+
+            ulong count = EightDigits((word - 0x3030303030303030UL) << ((8 - digits) * 8));
+
+            long sum = total + (long)count;
+            if (sum < 0)
             {
                 break;
             }
 
             total = sum;
             rows++;
-            pos = tail.Next;
+            pos = lineEnd + 1;
         }
 
         return new RunRows(pos, total, rows);
+    }
+
+    /// <summary>A bit for each LF in the 64 bytes at <paramref name="at"/>, the first byte in the lowest bit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong NewlineMask(ref byte at)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var newline = Vector256.Create((byte)'\n');
+            ulong low = Vector256.Equals(Vector256.LoadUnsafe(ref at), newline).ExtractMostSignificantBits();
+            ulong high = Vector256.Equals(Vector256.LoadUnsafe(ref at, 32), newline).ExtractMostSignificantBits();
+            return low | (high << 32);
+        }
+
+        var lf = Vector128.Create((byte)'\n');
+        ulong mask = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            mask |= (ulong)Vector128.Equals(Vector128.LoadUnsafe(ref at, (nuint)(i * 16)), lf).ExtractMostSignificantBits() << (i * 16);
+        }
+
+        return mask;
     }
 
     /// <summary>Where the next line starts and the row's match_count; <c>Next</c> is -1 when the row is not plain.</summary>
@@ -284,6 +357,15 @@ internal static class NgramV2Parser
 
         // In range: the fast region ends with LF, and this byte is not it.
         return end == (byte)'\r' && Unsafe.Add(ref start, p + 1) == (byte)'\n' ? new RowTail(p + 2, count) : new RowTail(-1, 0);
+    }
+
+    /// <summary>The value of eight decimal digit values, one per byte, the first (most significant) in the lowest byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong EightDigits(ulong digits)
+    {
+        digits = ((digits * ((10UL << 8) + 1)) >> 8) & 0x00FF00FF00FF00FFUL;
+        digits = ((digits * ((100UL << 16) + 1)) >> 16) & 0x0000FFFF0000FFFFUL;
+        return (digits * ((10000UL << 32) + 1)) >> 32;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
