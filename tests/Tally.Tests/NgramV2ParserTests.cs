@@ -49,6 +49,7 @@ public sealed class NgramV2ParserTests
     [InlineData("a\t1999\t5\n", "f:60: expected 4 TAB-separated columns, found 3")]
     [InlineData("a\t1999\t123456789012345678901\t1\n", "f:60: column 3 (match_count): \"123456789012345678901\" does not fit in a signed 64-bit integer")]
     [InlineData("\n", "f:60: empty line")]
+    [InlineData("ax1999\t5\t1\n", "f:60: expected 4 TAB-separated columns, found 3")]
     public void Parse_MalformedRowAfterARun_NamesLineAndReason(string text, string message)
     {
         string run = string.Concat(Enumerable.Range(0, 50).Select(i => $"a\t{1900 + i}\t5\t1\n"));
@@ -176,6 +177,10 @@ public sealed class NgramV2ParserTests
     [InlineData(15)]
     [InlineData(16)]
     [InlineData(23)]
+    [InlineData(30)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(45)]
     public void Parse_RunsBrokenByUnusualRows_MatchLineByLineReference(int keyLength)
     {
         var random = new Random(keyLength);
