@@ -88,6 +88,17 @@ public sealed class CountTable
     private static void ThrowOverflow(ReadOnlySpan<byte> key)
         => throw new OverflowException($"the total of \"{Parsing.NgramV2Parser.Display(key)}\" passes 2^63-1");
 
+    /// <summary>Asks the processor to bring the slot where a key of <paramref name="hash"/> starts probing into the cache.</summary>
+    /// <remarks>A hint only: nothing is read or written, and on processors without a prefetch instruction it does nothing.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal unsafe void Prefetch(uint hash)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref _slots[(int)hash & _mask]));
+        }
+    }
+
     /// <summary>The total of <paramref name="key"/>, or 0 when absent.</summary>
     public long Get(ReadOnlySpan<byte> key)
     {

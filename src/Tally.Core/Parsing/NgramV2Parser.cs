@@ -38,6 +38,7 @@ internal static class NgramV2Parser
         int runStart = 0;
         int runLength = 0;
         long runTotal = 0;
+        uint runHash = 0;
 
         // Which bytes of two 8-byte loads belong to the run's key; set when a run starts.
         ulong runMaskLow = 0;
@@ -164,12 +165,18 @@ internal static class NgramV2Parser
             {
                 if (runLength != 0)
                 {
-                    AddToTable(table, block.Slice(runStart, runLength), runTotal, source);
+                    AddToTable(table, block.Slice(runStart, runLength), runHash, runTotal, source);
                 }
 
                 runStart = lineStart;
                 runLength = keyLength;
                 runTotal = (long)count;
+
+                // The run's slot is only needed when the run ends, tens of rows later: ask for
+                // it now, so the cache miss (the table is far larger than the cache) overlaps
+                // the parsing instead of stalling the add.
+                runHash = KeyHash.Compute(block.Slice(runStart, runLength));
+                table.Prefetch(runHash);
                 runMaskLow = keyLength >= 8 ? ulong.MaxValue : (1UL << (keyLength * 8)) - 1;
                 runMaskHigh = keyLength > 8 ? (1UL << ((keyLength - 8) * 8)) - 1 : 0;
             }
@@ -177,7 +184,7 @@ internal static class NgramV2Parser
 
         if (runLength != 0)
         {
-            AddToTable(table, block.Slice(runStart, runLength), runTotal, source);
+            AddToTable(table, block.Slice(runStart, runLength), runHash, runTotal, source);
         }
 
         return rows;
@@ -452,11 +459,11 @@ internal static class NgramV2Parser
         return sum;
     }
 
-    private static void AddToTable(CountTable table, ReadOnlySpan<byte> key, long total, string source)
+    private static void AddToTable(CountTable table, ReadOnlySpan<byte> key, uint hash, long total, string source)
     {
         try
         {
-            table.Add(key, total);
+            table.Add(key, hash, total);
         }
         catch (OverflowException e)
         {
