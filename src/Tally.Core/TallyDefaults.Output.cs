@@ -32,4 +32,14 @@ public static partial class TallyDefaults
     /// memory of the output stage at about <c>cores * 2</c> chunks, whatever the table's size.
     /// </remarks>
     internal const int OutputChunksInFlightPerCore = 2;
+
+    /// <summary>Bytes of finished sources' tables the job may hand to the result without folding them into one.</summary>
+    /// <remarks>
+    /// The sorted output sums keys held by several tables on all cores, where folding is serial
+    /// (see <c>ResultTables</c>). 128 MiB holds the six worker tables of the standard set (893
+    /// thousand ngrams, about 100 MB of slots and keys) unfolded; past it, or past the folded
+    /// table's own size, the waiting tables are folded as before, which bounds the memory that
+    /// keys repeated across tables can take.
+    /// </remarks>
+    internal const long UnfoldedTableBytes = 128L << 20;
 }

@@ -66,6 +66,76 @@ public sealed class SortedOutputTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public void SortedTotals_SeveralTables_SumsEachKeyOnce(KeyShape shape)
+    {
+        foreach (int size in s_sizes)
+        {
+            var totals = RandomTotals(shape, size, seed: 100 + size + (int)shape);
+            var tables = SplitTables(totals, tableCount: 1 + (size % 4) + 1, seed: size);
+            var expected = totals.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+            foreach (int partitions in s_partitions)
+            {
+                var sorted = SortedTotals.Create(tables, partitions);
+
+                var actual = Enumerable.Range(0, sorted.Count).Select(sorted.At);
+                Assert.True(expected.SequenceEqual(actual.Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total))),
+                    $"{shape}, {size} keys in {tables.Count} tables, {partitions} partitions");
+            }
+        }
+    }
+
+    [Fact]
+    public void SortedTotals_EveryKeyInEveryTable_SumsThem()
+    {
+        // All copies of every key: the ranges' splitters repeat, leaving some ranges empty.
+        var totals = RandomTotals(KeyShape.Mixed, 3_000, seed: 12).ToDictionary(e => e.Key, e => e.Value / 8);
+        var tables = Enumerable.Range(0, 5).Select(_ => Table(totals)).ToList();
+        tables.Add(new CountTable());
+
+        foreach (int partitions in s_partitions)
+        {
+            var sorted = SortedTotals.Create(tables, partitions, maxThreads: 2);
+
+            Assert.Equal(totals.Count, sorted.Count);
+            Assert.All(Enumerable.Range(0, sorted.Count).Select(sorted.At), e => Assert.Equal(totals[Encoding.Latin1.GetString(e.Utf8.Span)] * 5, e.Total));
+        }
+    }
+
+    [Fact]
+    public void SortedTotals_KeySumPastLongMax_Throws()
+    {
+        var first = new CountTable();
+        first.Add("big"u8, long.MaxValue - 1);
+        first.Add("small"u8, 1);
+        var second = new CountTable();
+        second.Add("big"u8, 2);
+
+        var error = Assert.Throws<OverflowException>(() => SortedTotals.Create([first, second], partitions: 1));
+
+        Assert.Equal("the total of \"big\" passes 2^63-1", error.Message);
+    }
+
+    [Fact]
+    public async Task CountResult_SeveralTables_ActsAsTheirSum()
+    {
+        var totals = RandomTotals(KeyShape.Mixed, TallyDefaults.ParallelOutputThreshold + 500, seed: 13).ToDictionary(e => e.Key, e => e.Value / 4);
+        var tables = SplitTables(totals, tableCount: 4, seed: 13);
+        var result = new CountResult(tables, [], TimeSpan.Zero, threads: 4);
+
+        // The count before anything sorted, then every other view, then the count from the sorted keys.
+        Assert.Equal(totals.Count, result.Count);
+        Assert.All(totals.Take(200), e => Assert.Equal(e.Value, result.GetTotal(Encoding.Latin1.GetBytes(e.Key))));
+        Assert.Equal(0, result.GetTotal("absent from every table"u8));
+        var top = totals.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).Take(25).Select(e => (e.Key, e.Value));
+        Assert.Equal(top, result.Top(25).Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
+        using var output = new MemoryStream();
+        await result.WriteTsvAsync(output);
+        Assert.Equal(ReferenceTsv(totals), output.ToArray());
+        Assert.Equal(totals.Count, result.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public async Task WriteTsv_AnyChunking_MatchesReference(KeyShape shape)
     {
         foreach (int size in s_sizes)
@@ -252,6 +322,31 @@ public sealed class SortedOutputTests
         }
     }
 
+    /// <summary>
+    /// <paramref name="totals"/> spread over <paramref name="tableCount"/> tables: a key in one
+    /// table, or its total split over two or more (never an entry of 0, which a count never makes).
+    /// </summary>
+    private static List<CountTable> SplitTables(Dictionary<string, long> totals, int tableCount, int seed)
+    {
+        var random = new Random(seed);
+        var tables = Enumerable.Range(0, tableCount).Select(_ => new CountTable(capacity: 16)).ToList();
+        foreach (var (key, total) in totals)
+        {
+            byte[] bytes = Encoding.Latin1.GetBytes(key);
+            int copies = total < tableCount || random.Next(3) == 0 ? 1 : random.Next(2, tableCount + 1);
+            int first = random.Next(tableCount);
+            long left = total;
+            for (int c = 0; c < copies; c++)
+            {
+                long part = c == copies - 1 ? left : random.NextInt64(1, left - (copies - c - 1) + 1);
+                tables[(first + c) % tableCount].Add(bytes, part);
+                left -= part;
+            }
+        }
+
+        return tables;
+    }
+
     private static CountTable Table(Dictionary<string, long> totals)
     {
         var table = new CountTable();
@@ -264,7 +359,7 @@ public sealed class SortedOutputTests
     }
 
     // Four threads whatever the machine, so the parallel paths run on a 2-core CI machine too.
-    private static CountResult Result(Dictionary<string, long> totals, int threads = 4) => new(Table(totals), [], TimeSpan.Zero, threads);
+    private static CountResult Result(Dictionary<string, long> totals, int threads = 4) => new([Table(totals)], [], TimeSpan.Zero, threads);
 
     private static byte[] ReferenceTsv(Dictionary<string, long> totals)
     {

@@ -18,7 +18,7 @@ public sealed class CountTable
 {
     private const int MaxSlots = 1 << 30;
 
-    /// <summary>Smallest slot range worth a task of its own in <see cref="Snapshot"/>.</summary>
+    /// <summary>Smallest slot range worth a task of its own in <see cref="Snapshot(int, int)"/>.</summary>
     /// <remarks>64 Ki slots are 1.5 MiB to scan, far more work than handing a range to the thread pool.</remarks>
     private const int SnapshotMinSlotsPerPart = 1 << 16;
 
@@ -27,6 +27,7 @@ public sealed class CountTable
     private int _count;
     private byte[] _arena;
     private int _arenaUsed;
+    private long _maxTotal;
 
     /// <summary>Creates a table sized for about <paramref name="capacity"/> keys before it first grows.</summary>
     public CountTable(int capacity = TallyDefaults.InitialTableCapacity)
@@ -48,6 +49,17 @@ public sealed class CountTable
 
     /// <summary>Distinct keys in the table.</summary>
     public int Count => _count;
+
+    /// <summary>The largest total of any key (0 when empty).</summary>
+    /// <remarks>
+    /// Totals only grow, so the sum of several tables' <c>MaxTotal</c> bounds any key's total over
+    /// them: when it fits in a long, those tables can be summed later without an overflow check.
+    /// Kept up to date by <see cref="Add(ReadOnlySpan{byte}, long)"/> at the cost of a compare.
+    /// </remarks>
+    internal long MaxTotal => _maxTotal;
+
+    /// <summary>Bytes the table's slots and key arena take.</summary>
+    internal long Footprint => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + _arena.Length;
 
     /// <summary>Adds <paramref name="amount"/> (not negative) to the total of <paramref name="key"/>.</summary>
     /// <exception cref="OverflowException">The total would pass <see cref="long.MaxValue"/>.</exception>
@@ -77,6 +89,7 @@ public sealed class CountTable
                 }
 
                 slot.Total = total;
+                _maxTotal = Math.Max(_maxTotal, total);
                 return;
             }
 
@@ -85,7 +98,7 @@ public sealed class CountTable
     }
 
     [DoesNotReturn]
-    private static void ThrowOverflow(ReadOnlySpan<byte> key)
+    internal static void ThrowOverflow(ReadOnlySpan<byte> key)
         => throw new OverflowException($"the total of \"{Parsing.NgramV2Parser.Display(key)}\" passes 2^63-1");
 
     /// <summary>Asks the processor to bring the slot where a key of <paramref name="hash"/> starts probing into the cache.</summary>
@@ -188,15 +201,68 @@ public sealed class CountTable
     /// </remarks>
     internal (byte[] Keys, TableEntry[] Entries) Snapshot(int parts, int maxThreads = -1)
     {
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
-        parts = Math.Clamp(parts, 1, Math.Max(1, _slots.Length / SnapshotMinSlotsPerPart));
         // Every element is written below (dense, checked by the asserts): no need to zero them first.
         var entries = GC.AllocateUninitializedArray<TableEntry>(_count);
+        SnapshotInto(entries, 0, 0, parts, new ParallelOptions { MaxDegreeOfParallelism = maxThreads });
+        return (_arena, entries);
+    }
+
+    /// <summary>
+    /// Every entry of every table: table by table, each in slot order, with the keys copied into one
+    /// array. A key present in several tables appears once per table.
+    /// </summary>
+    /// <remarks>One table is snapshot in place, as <see cref="Snapshot(int, int)"/> does.</remarks>
+    /// <exception cref="InvalidOperationException">The tables hold more than 2 GiB of keys or of entries together.</exception>
+    internal static (byte[] Keys, TableEntry[] Entries) Snapshot(IReadOnlyList<CountTable> tables, int parts, int maxThreads = -1)
+    {
+        if (tables.Count == 1)
+        {
+            return tables[0].Snapshot(parts, maxThreads);
+        }
+
+        long keyBytes = 0;
+        long count = 0;
+        foreach (var table in tables)
+        {
+            keyBytes += table._arenaUsed;
+            count += table._count;
+        }
+
+        if (keyBytes > Array.MaxLength || count > Array.MaxLength)
+        {
+            throw new InvalidOperationException("Tables summed at output hold at most 2 GiB of keys and 2^31 entries together.");
+        }
+
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
+        var keys = GC.AllocateUninitializedArray<byte>((int)keyBytes);
+        var entries = GC.AllocateUninitializedArray<TableEntry>((int)count);
+        var keyBases = new int[tables.Count];
+        var firsts = new int[tables.Count];
+        for (int t = 1; t < tables.Count; t++)
+        {
+            keyBases[t] = keyBases[t - 1] + tables[t - 1]._arenaUsed;
+            firsts[t] = firsts[t - 1] + tables[t - 1]._count;
+        }
+
+        // Each table's keys go to their own slice of the array, so the copies need no lock.
+        Parallel.For(0, tables.Count, parallel, t => tables[t]._arena.AsSpan(0, tables[t]._arenaUsed).CopyTo(keys.AsSpan(keyBases[t])));
+        for (int t = 0; t < tables.Count; t++)
+        {
+            tables[t].SnapshotInto(entries, firsts[t], keyBases[t], parts, parallel);
+        }
+
+        return (keys, entries);
+    }
+
+    /// <summary>Writes the entries to <paramref name="entries"/> from <paramref name="first"/> on, in slot order, their key offsets moved by <paramref name="keyBase"/>.</summary>
+    private void SnapshotInto(TableEntry[] entries, int first, int keyBase, int parts, ParallelOptions parallel)
+    {
+        parts = Math.Clamp(parts, 1, Math.Max(1, _slots.Length / SnapshotMinSlotsPerPart));
         if (parts == 1)
         {
-            int written = CopyEntries(0, _slots.Length, entries, 0);
+            int written = CopyEntries(0, _slots.Length, entries, first, keyBase);
             Debug.Assert(written == _count);
-            return (_arena, entries);
+            return;
         }
 
         // Two passes, because entries must be dense and in slot order (so the result is the same
@@ -216,33 +282,32 @@ public sealed class CountTable
             counts[part + 1] = occupied;
         });
 
+        counts[0] = first;
         for (int part = 0; part < parts; part++)
         {
             counts[part + 1] += counts[part];
         }
 
-        Debug.Assert(counts[parts] == _count);
+        Debug.Assert(counts[parts] == first + _count);
         Parallel.For(0, parts, parallel, part =>
         {
             var (start, end) = PartRange(part, parts);
-            int written = CopyEntries(start, end, entries, counts[part]);
+            int written = CopyEntries(start, end, entries, counts[part], keyBase);
             Debug.Assert(written == counts[part + 1] - counts[part]);
         });
-
-        return (_arena, entries);
     }
 
     private (int Start, int End) PartRange(int part, int parts)
         => ((int)((long)_slots.Length * part / parts), (int)((long)_slots.Length * (part + 1) / parts));
 
-    private int CopyEntries(int start, int end, TableEntry[] entries, int first)
+    private int CopyEntries(int start, int end, TableEntry[] entries, int first, int keyBase)
     {
         int n = first;
         foreach (ref readonly Slot slot in _slots.AsSpan(start, end - start))
         {
             if (slot.Hash != 0)
             {
-                entries[n++] = new TableEntry(slot.KeyOffset, slot.KeyLength, slot.Total);
+                entries[n++] = new TableEntry(keyBase + slot.KeyOffset, slot.KeyLength, slot.Total);
             }
         }
 
@@ -262,6 +327,7 @@ public sealed class CountTable
         slot.KeyLength = key.Length;
         slot.KeyOffset = AppendKey(key);
         slot.Total = amount;
+        _maxTotal = Math.Max(_maxTotal, amount);
         _count++;
     }
 
@@ -278,6 +344,7 @@ public sealed class CountTable
         slot.KeyLength = key.Length;
         slot.KeyOffset = AppendKey(key);
         slot.Total = amount;
+        _maxTotal = Math.Max(_maxTotal, amount);
         _count++;
     }
 

@@ -80,8 +80,8 @@ public sealed partial class CountJob
         var completed = new List<SourceCompletion>(_sources.Length);
         try
         {
-            var table = await CountAsync(completed, cancellationToken).ConfigureAwait(false);
-            var result = new CountResult(table, completed, Elapsed, _options.Workers);
+            var tables = await CountAsync(completed, cancellationToken).ConfigureAwait(false);
+            var result = new CountResult(tables, completed, Elapsed, _options.Workers);
             _completions.Writer.TryComplete();
             return result;
         }
@@ -99,14 +99,19 @@ public sealed partial class CountJob
     }
 
     /// <summary>Resumes from checkpoints, then runs the executor (the map step) and the merger (the reduce) side by side.</summary>
-    private async Task<CountTable> CountAsync(List<SourceCompletion> completed, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<CountTable>> CountAsync(List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
         var checkpoints = _options.CheckpointDirectory is { } folder ? new CheckpointStore(folder) : null;
         using var rejects = _options.MalformedRows == MalformedRowPolicy.Skip ? new RejectLog(_options.RejectsPath, _options.Workers) : null;
 
         // Checkpoints are loaded before anything is read, because the executor must know which
         // sources are left to read. One loaded table at a time is alive besides the result.
-        var result = checkpoints is null ? null : Resume(checkpoints, completed, cancellationToken);
+        var result = new ResultTables();
+        if (checkpoints is not null)
+        {
+            Resume(checkpoints, result, completed, cancellationToken);
+        }
+
         SourceState[] toRead = [.. _sources.Where(s => s.Status != SourceStatus.Done)];
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -128,12 +133,12 @@ public sealed partial class CountJob
                 finished.Writer.TryComplete();
             }
         });
-        Task<CountTable?> reduce = failure.Guard(() => MergeAsync(finished.Reader, result, checkpoints, completed, stop.Token));
+        Task reduce = failure.Guard(() => MergeAsync(finished.Reader, result, checkpoints, completed, stop.Token));
 
         await FirstFailure.Quietly(map).ConfigureAwait(false);
         await FirstFailure.Quietly(reduce).ConfigureAwait(false);
         failure.ThrowIfAny(cancellationToken);
-        var table = await reduce.ConfigureAwait(false) ?? new CountTable();
+        var tables = result.Finish();
 
         // Every worker has stopped, so the spills are complete; a failed or cancelled job never gets here.
         if (rejects is not null)
@@ -141,15 +146,14 @@ public sealed partial class CountJob
             await rejects.WriteAsync(completed.Where(c => c.IsLeftOut).Select(c => c.Index).ToHashSet(), cancellationToken).ConfigureAwait(false);
         }
 
-        return table;
+        return tables;
     }
 
-    /// <summary>Merges every source that has a checkpoint worth trusting, and marks it done.</summary>
-    private CountTable? Resume(CheckpointStore checkpoints, List<SourceCompletion> completed, CancellationToken cancellationToken)
+    /// <summary>Adds every source that has a checkpoint worth trusting to the result, and marks it done.</summary>
+    private void Resume(CheckpointStore checkpoints, ResultTables result, List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
         bool skipsRows = _options.MalformedRows == MalformedRowPolicy.Skip;
         bool writesRejects = _options.RejectsPath is not null;
-        CountTable? result = null;
         foreach (var source in _sources)
         {
             if (source.Source is not FileSource file)
@@ -170,15 +174,13 @@ public sealed partial class CountJob
 
             var info = checkpoint.Info;
             source.Resume(info, Elapsed);
-            result = Fold(result, checkpoint.Table, source);
+            result.Add(checkpoint.Table, source);
             Publish(source, completed, info.SkippedRows, info.SkippedExamples, resumed: true);
         }
-
-        return result;
     }
 
-    /// <summary>Folds each finished source's tables into the result, in completion order; drops those left out; saves checkpoints.</summary>
-    private async Task<CountTable?> MergeAsync(ChannelReader<SourceState> finished, CountTable? result, CheckpointStore? checkpoints,
+    /// <summary>Adds each finished source's tables to the result, in completion order; drops those left out; saves checkpoints.</summary>
+    private async Task MergeAsync(ChannelReader<SourceState> finished, ResultTables result, CheckpointStore? checkpoints,
         List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
         await foreach (var source in finished.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -202,55 +204,49 @@ public sealed partial class CountJob
             if (checkpoints is not null && source.Stamp is { } stamp)
             {
                 // A checkpoint holds the source's own table, so its worker tables are merged first.
-                var table = TakeWorkerTables(source, null) ?? new CountTable();
+                var table = SourceTable(source);
                 var info = new CheckpointInfo(CheckpointStore.Format, stamp, source.IsCompressed, source.StoredBytes, source.Bytes, source.Rows, skipped, examples);
                 await checkpoints.SaveAsync(info, table, cancellationToken).ConfigureAwait(false);
-                result = Fold(result, table, source);
+                result.Add(table, source);
             }
             else
             {
-                result = TakeWorkerTables(source, result);
+                // Unmerged: the result folds or sums them when and where it is cheapest.
+                for (int w = 0; w < source.WorkerTables.Length; w++)
+                {
+                    if (source.WorkerTables[w] is { } table)
+                    {
+                        source.WorkerTables[w] = null;
+                        result.Add(table, source);
+                    }
+                }
             }
 
             Publish(source, completed, skipped, examples, resumed: false);
         }
-
-        return result;
     }
 
-    /// <summary>Folds a finished source's worker tables into <paramref name="into"/> and clears their slots.</summary>
-    private static CountTable? TakeWorkerTables(SourceState source, CountTable? into)
+    /// <summary>A finished source's worker tables folded into one (a checkpoint holds the source's own table); clears their slots.</summary>
+    private static CountTable SourceTable(SourceState source)
     {
+        CountTable? into = null;
         for (int w = 0; w < source.WorkerTables.Length; w++)
         {
             if (source.WorkerTables[w] is { } table)
             {
                 source.WorkerTables[w] = null;
-                into = Fold(into, table, source);
+                if (into is null)
+                {
+                    into = table;
+                }
+                else
+                {
+                    ResultTables.FoldInto(into, table, source);
+                }
             }
         }
 
-        return into;
-    }
-
-    /// <summary>Adds <paramref name="table"/> into <paramref name="into"/>, or adopts it (no copy) when there is nothing yet.</summary>
-    private static CountTable Fold(CountTable? into, CountTable table, SourceState source)
-    {
-        if (into is null)
-        {
-            return table;
-        }
-
-        try
-        {
-            into.MergeFrom(table);
-        }
-        catch (OverflowException e)
-        {
-            throw new TallyDataException(source.Name, null, e.Message, e);
-        }
-
-        return into;
+        return into ?? new CountTable(capacity: 0);
     }
 
     private bool IsSmall(SourceState[] sources)

@@ -19,17 +19,24 @@ public readonly record struct NgramTotal(ReadOnlyMemory<byte> Utf8, long Total)
 /// <summary>The totals of a finished count job: look up ngrams, list the top ones, write them all sorted.</summary>
 public sealed class CountResult
 {
-    private readonly CountTable _table;
+    /// <summary>The totals: one table, or several whose keys may overlap, each key's total being the sum over them.</summary>
+    /// <remarks>
+    /// The job hands its last sources' tables over unmerged (see <c>CountJob</c>): the sorted output
+    /// sums a key's copies on every core, where merging them first was a serial hash-table insert
+    /// per entry between the last row counted and the first byte written.
+    /// </remarks>
+    private readonly IReadOnlyList<CountTable> _tables;
     private readonly int _threads;
     private SortedTotals? _sorted;
 
-    /// <param name="table">The totals.</param>
+    /// <param name="tables">The totals: at least one table; a key in several has the sum of its totals there, which fits in a long.</param>
     /// <param name="sources">Every source, in completion order.</param>
     /// <param name="elapsed">The job's time.</param>
     /// <param name="threads">Threads the sorted output may use: the job's workers, so <c>--threads 1</c> stays on one core to the end.</param>
-    internal CountResult(CountTable table, IReadOnlyList<SourceCompletion> sources, TimeSpan elapsed, int threads)
+    internal CountResult(IReadOnlyList<CountTable> tables, IReadOnlyList<SourceCompletion> sources, TimeSpan elapsed, int threads)
     {
-        _table = table;
+        ArgumentOutOfRangeException.ThrowIfZero(tables.Count);
+        _tables = tables;
         _threads = threads;
         Sources = sources;
         Elapsed = elapsed;
@@ -39,7 +46,8 @@ public sealed class CountResult
     }
 
     /// <summary>Distinct ngrams.</summary>
-    public int Count => _table.Count;
+    /// <remarks>With several tables this sorts the keys (once; the output reuses it) to find the repeated ones.</remarks>
+    public int Count => _tables.Count == 1 ? _tables[0].Count : Sort().Count;
 
     /// <summary>Rows counted over all sources not left out.</summary>
     public long Rows { get; }
@@ -60,7 +68,17 @@ public sealed class CountResult
     public long GetTotal(string ngram) => GetTotal(Encoding.UTF8.GetBytes(ngram));
 
     /// <summary>The total of the ngram with these bytes, or 0 when absent.</summary>
-    public long GetTotal(ReadOnlySpan<byte> utf8) => _table.Get(utf8);
+    public long GetTotal(ReadOnlySpan<byte> utf8)
+    {
+        // No overflow check: the job only hands over tables whose largest totals sum within a long.
+        long total = 0;
+        foreach (var table in _tables)
+        {
+            total += table.Get(utf8);
+        }
+
+        return total;
+    }
 
     /// <summary>The <paramref name="n"/> ngrams with the largest totals, largest first; ties in byte order of the ngram.</summary>
     public IReadOnlyList<NgramTotal> Top(int n)
@@ -120,11 +138,23 @@ public sealed class CountResult
     public Task WriteTsvAsync(string path, CancellationToken cancellationToken = default)
         => AtomicFile.WriteAsync(path, stream => WriteTsvAsync(stream, cancellationToken), cancellationToken);
 
-    private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_table, _threads);
+    private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_tables, _threads);
 
     private IEnumerable<NgramTotal> Entries()
     {
-        var (keys, offsets, totals) = _table.Compact();
+        if (_sorted is not null || _tables.Count > 1)
+        {
+            // Several tables may share keys: the sorted entries have each key once.
+            var sorted = Sort();
+            for (int i = 0; i < sorted.Count; i++)
+            {
+                yield return sorted.At(i);
+            }
+
+            yield break;
+        }
+
+        var (keys, offsets, totals) = _tables[0].Compact();
         for (int i = 0; i < totals.Length; i++)
         {
             yield return new NgramTotal(keys.AsMemory(offsets[i], offsets[i + 1] - offsets[i]), totals[i]);

@@ -5,8 +5,13 @@ using Tally.Aggregation;
 
 namespace Tally.Output;
 
-/// <summary>A table's entries in ordinal byte order of their keys, for deterministic output.</summary>
+/// <summary>The entries of one or more tables in ordinal byte order of their keys, for deterministic output.</summary>
 /// <remarks>
+/// <para>
+/// A key held by several tables (the job hands over a source's worker tables unmerged) comes out
+/// once, with its totals summed: the sort puts its copies side by side, so summing them is a
+/// comparison with the previous entry instead of a hash table insert per entry.
+/// </para>
 /// <para>
 /// Sorts the keys' first eight bytes read big-endian, which compare like the bytes themselves, as
 /// plain integers (by radix, most significant digit first); only keys that share those eight
@@ -41,16 +46,23 @@ internal sealed class SortedTotals
     /// <summary>Caps every parallel loop of the sort at the job's thread count, so <c>--threads</c> bounds the whole run, output included.</summary>
     private readonly ParallelOptions _parallel;
 
-    private SortedTotals(byte[] keys, TableEntry[] entries, int[] order, TableEntry[] ranked, int maxThreads)
+    /// <summary>Whether a key may be in more than one entry: the copies are then summed into one.</summary>
+    private readonly bool _mayRepeat;
+
+    private SortedTotals(byte[] keys, TableEntry[] entries, int[] order, int maxThreads, bool mayRepeat)
     {
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
+        _mayRepeat = mayRepeat;
         Keys = keys;
         Entries = entries;
         Order = order;
-        Ranked = ranked;
+
+        // With no repeated keys every entry keeps its rank, so the ranked array has its final size
+        // now and each range fills its slice of it as soon as it is sorted.
+        Ranked = mayRepeat ? [] : GC.AllocateUninitializedArray<TableEntry>(entries.Length);
     }
 
-    /// <summary>The bytes every entry's key lies in (shared with the table, never written).</summary>
+    /// <summary>The bytes every entry's key lies in (a single table's own arena, never written; a copy for several).</summary>
     public byte[] Keys { get; }
 
     /// <summary>The entries in key order: <c>Ranked[rank]</c> is the row <see cref="Row"/> gives for <c>rank</c>.</summary>
@@ -60,9 +72,9 @@ internal sealed class SortedTotals
     /// formatting it): through the index array, each read was a cache miss in a 14 MB array, and
     /// was measured at 12% of the output phase's CPU.
     /// </remarks>
-    public TableEntry[] Ranked { get; }
+    public TableEntry[] Ranked { get; private set; }
 
-    /// <summary>Entries in the table.</summary>
+    /// <summary>Distinct keys.</summary>
     public int Count => Ranked.Length;
 
     /// <summary>The entries in the table's slot order: sorting's input, dropped when it is done.</summary>
@@ -75,25 +87,33 @@ internal sealed class SortedTotals
     public static SortedTotals Create(CountTable table) => ForThreads(table, Environment.ProcessorCount);
 
     /// <summary>Sorts <paramref name="table"/> on at most <paramref name="threads"/> threads: on the calling thread when it is small or when 1.</summary>
-    public static SortedTotals ForThreads(CountTable table, int threads)
-        => Create(table, PartitionsFor(table.Count, threads), threads);
+    public static SortedTotals ForThreads(CountTable table, int threads) => ForThreads([table], threads);
+
+    /// <summary>Sorts the keys of all <paramref name="tables"/>, summing the totals of a key held by several, on at most <paramref name="threads"/> threads.</summary>
+    public static SortedTotals ForThreads(IReadOnlyList<CountTable> tables, int threads)
+        => Create(tables, PartitionsFor(tables.Sum(t => t.Count), threads), threads);
 
     /// <summary>Key ranges for a table of <paramref name="count"/> entries sorted on <paramref name="threads"/> threads (1: serial).</summary>
     internal static int PartitionsFor(int count, int threads)
         => count < TallyDefaults.ParallelOutputThreshold || threads <= 1 ? 1 : Math.Min(byte.MaxValue + 1, threads * TallyDefaults.OutputPartitionsPerCore);
 
     /// <summary>Sorts <paramref name="table"/> in <paramref name="partitions"/> key ranges (1: on the calling thread; at most 256), on at most <paramref name="maxThreads"/> threads (-1: no limit).</summary>
-    internal static SortedTotals Create(CountTable table, int partitions, int maxThreads = -1)
+    internal static SortedTotals Create(CountTable table, int partitions, int maxThreads = -1) => Create([table], partitions, maxThreads);
+
+    /// <summary>Sorts the keys of all <paramref name="tables"/> in <paramref name="partitions"/> key ranges (1: on the calling thread; at most 256), on at most <paramref name="maxThreads"/> threads (-1: no limit).</summary>
+    /// <exception cref="OverflowException">A key's totals summed over the tables pass 2^63-1.</exception>
+    internal static SortedTotals Create(IReadOnlyList<CountTable> tables, int partitions, int maxThreads = -1)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        ArgumentOutOfRangeException.ThrowIfZero(tables.Count);
 
         // A range's number is kept in a byte per entry while classifying.
         partitions = Math.Min(partitions, byte.MaxValue + 1);
-        var (keys, entries) = table.Snapshot(partitions, maxThreads);
+        var (keys, entries) = CountTable.Snapshot(tables, partitions, maxThreads);
 
         // Every array of entry size here is written in full before it is read, so none needs the
         // runtime to zero it: zeroing reused memory would be a serial pass over some 40 MB.
-        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length), GC.AllocateUninitializedArray<TableEntry>(entries.Length), maxThreads);
+        var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length), maxThreads, mayRepeat: tables.Count > 1);
         var splitters = sorted.ChooseSplitters(Math.Min(partitions, entries.Length));
         if (splitters.Length == 0)
         {
@@ -104,7 +124,12 @@ internal sealed class SortedTotals
                 sorted.Order[i] = i;
             }
 
-            sorted.SortRange(prefixes, GC.AllocateUninitializedArray<ulong>(entries.Length), GC.AllocateUninitializedArray<int>(entries.Length), 0, prefixes.Length);
+            int distinct = sorted.SortRange(prefixes, GC.AllocateUninitializedArray<ulong>(entries.Length), GC.AllocateUninitializedArray<int>(entries.Length), 0, prefixes.Length);
+            if (sorted._mayRepeat)
+            {
+                sorted.Ranked = GC.AllocateUninitializedArray<TableEntry>(distinct);
+                sorted.Gather(0, distinct, 0);
+            }
         }
         else
         {
@@ -144,7 +169,8 @@ internal sealed class SortedTotals
         }
 
         // Slot order is hash order, so evenly spaced entries are as good as a random sample, and
-        // the same table always gets the same splitters. Keys are distinct, so the splitters are.
+        // the same table always gets the same splitters. The entries are distinct, so the splitters
+        // are; their keys may repeat when several tables hold a key, which leaves a range empty.
         int samples = (int)Math.Min(Entries.Length, (long)partitions * SamplesPerPartition);
         var sample = new int[samples];
         for (int i = 0; i < samples; i++)
@@ -228,11 +254,31 @@ internal sealed class SortedTotals
         // The unsorted prefixes are not needed any more: they are the radix passes' scratch space,
         // each range using only its own slice of it.
         var scratchOrder = GC.AllocateUninitializedArray<int>(n);
-        Parallel.For(0, buckets, _parallel, bucket => SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
+        var distinct = new int[buckets];
+        Parallel.For(0, buckets, _parallel, bucket => distinct[bucket] = SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
+        if (!_mayRepeat)
+        {
+            return;
+        }
+
+        // A key's copies all fall in one range (they classify alike), so each range's distinct
+        // keys are final; their ranks start where the ranges before them end.
+        var firstRank = new int[buckets + 1];
+        for (int bucket = 0; bucket < buckets; bucket++)
+        {
+            firstRank[bucket + 1] = firstRank[bucket] + distinct[bucket];
+        }
+
+        Ranked = GC.AllocateUninitializedArray<TableEntry>(firstRank[buckets]);
+        Parallel.For(0, buckets, _parallel, bucket => Gather(bucketStarts[bucket], distinct[bucket], firstRank[bucket]));
     }
 
-    /// <summary>Sorts <see cref="Order"/>[start..end) by key, given each entry's prefix at the same position.</summary>
-    private void SortRange(ulong[] prefixes, ulong[] scratchPrefixes, int[] scratchOrder, int start, int end)
+    /// <summary>Sorts <see cref="Order"/>[start..end) by key, given each entry's prefix at the same position; returns the distinct keys in it.</summary>
+    /// <remarks>
+    /// Without repeated keys the range is also gathered into <see cref="Ranked"/>. With them, each
+    /// key's copies are summed into its first and the range's distinct entries moved to its front.
+    /// </remarks>
+    private int SortRange(ulong[] prefixes, ulong[] scratchPrefixes, int[] scratchOrder, int start, int end)
     {
         RadixSort(prefixes, Order, scratchPrefixes, scratchOrder, start, end);
 
@@ -261,9 +307,50 @@ internal sealed class SortedTotals
             run = runEnd;
         }
 
+        if (_mayRepeat)
+        {
+            return SumRepeats(prefixes, start, end);
+        }
+
+        Gather(start, end - start, start);
+        return end - start;
+    }
+
+    /// <summary>Sums each run of equal keys in sorted <see cref="Order"/>[start..end) into its first entry and packs those entries at <c>start</c>; returns how many there are.</summary>
+    private int SumRepeats(ulong[] prefixes, int start, int end)
+    {
+        int kept = start;
         for (int i = start; i < end; i++)
         {
-            Ranked[i] = Entries[Order[i]];
+            int index = Order[i];
+
+            // Equal keys have equal prefixes, so most neighbours differ without a key being read.
+            if (kept > start && prefixes[i] == prefixes[i - 1] && Key(Order[kept - 1]).SequenceEqual(Key(index)))
+            {
+                ref var first = ref Entries[Order[kept - 1]];
+                long total = first.Total + Entries[index].Total;
+                if (total < 0)
+                {
+                    CountTable.ThrowOverflow(Key(index));
+                }
+
+                first = first with { Total = total };
+            }
+            else
+            {
+                Order[kept++] = index;
+            }
+        }
+
+        return kept - start;
+    }
+
+    /// <summary>Copies the entries of <see cref="Order"/>[from..from+count) to <see cref="Ranked"/>[to..].</summary>
+    private void Gather(int from, int count, int to)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            Ranked[to + i] = Entries[Order[from + i]];
         }
     }
 
