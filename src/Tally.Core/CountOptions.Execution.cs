@@ -25,6 +25,9 @@ public sealed partial record CountOptions
     /// <summary>Test hook: told when a worker process starts, is given a task, or is stopped.</summary>
     internal Action<WorkerEvent>? WorkerEvents { get; init; }
 
+    /// <summary>Test hook: bytes of finished tables the result may hold unfolded (<see cref="TallyDefaults.UnfoldedTableBytes"/>); 0 folds every table on arrival.</summary>
+    internal long UnfoldedTableBytes { get; init; } = TallyDefaults.UnfoldedTableBytes;
+
     private void ValidateExecution()
     {
         if (MapStep is null)

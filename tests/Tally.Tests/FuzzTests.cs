@@ -81,13 +81,16 @@ public sealed class FuzzTests
                 MalformedRows = rows,
                 BrokenSources = random.Next(2) == 0 ? BrokenSourcePolicy.Fail : BrokenSourcePolicy.Skip,
                 RejectsPath = rows == MalformedRowPolicy.Skip && random.Next(3) == 0 ? Path.Combine(folder, $"rejects{number}.tsv") : null,
+
+                // Tables folded as they arrive, or handed to the result unfolded and summed by its sort.
+                UnfoldedTableBytes = random.Next(3) == 0 ? 0 : TallyDefaults.UnfoldedTableBytes,
             };
             return fuzz;
         }
 
         public override string ToString()
             => $"{_options.Workers} workers, {_options.BlockSize} B blocks, lines to {_options.MaxLineLength}, rows {_options.MalformedRows}, files {_options.BrokenSources}" +
-               (_options.SerialThresholdBytes > 0 ? ", serial" : "") + (_options.RejectsPath is null ? "" : ", rejects") + "; " +
+               (_options.SerialThresholdBytes > 0 ? ", serial" : "") + (_options.RejectsPath is null ? "" : ", rejects") + (_options.UnfoldedTableBytes == 0 ? ", folded" : "") + "; " +
                string.Join("; ", _files.Select(f => $"{f.Name}{(f.Gzip ? ".gz" : "")}{(f.FileDamage is { } d ? " " + d : "")}"));
 
         public async Task RunAsync()

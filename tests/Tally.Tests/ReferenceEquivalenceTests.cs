@@ -85,6 +85,9 @@ public sealed class ReferenceEquivalenceTests
         BlockSize = blockSize,
         MaxLineLength = Math.Max(blockSize, 1 << 16),
         SerialThresholdBytes = 0,
+
+        // Odd worker counts fold every finished table into one; even ones leave them to the sort.
+        UnfoldedTableBytes = workers % 2 == 1 ? 0 : TallyDefaults.UnfoldedTableBytes,
     };
 
     private static int CountLines(byte[] file)

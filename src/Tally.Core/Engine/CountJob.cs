@@ -106,7 +106,7 @@ public sealed partial class CountJob
 
         // Checkpoints are loaded before anything is read, because the executor must know which
         // sources are left to read. One loaded table at a time is alive besides the result.
-        var result = new ResultTables();
+        var result = new ResultTables(_options.UnfoldedTableBytes);
         if (checkpoints is not null)
         {
             Resume(checkpoints, result, completed, cancellationToken);
