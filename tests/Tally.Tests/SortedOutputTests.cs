@@ -84,6 +84,80 @@ public sealed class SortedOutputTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void SortedTotals_TablesFilledInKeyOrder_MergesThem(KeyShape shape)
+    {
+        // Sorted input fills every table in key order: the sort merges the tables' listings.
+        foreach (int size in s_sizes)
+        {
+            var totals = RandomTotals(shape, size, seed: 200 + size + (int)shape);
+            var expected = totals.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+            foreach (int tableCount in new[] { 1, 3, 16 })
+            {
+                var tables = SplitTables(totals, tableCount, seed: size, inKeyOrder: true);
+                foreach (int partitions in s_partitions)
+                {
+                    var sorted = SortedTotals.Create(tables, partitions, maxThreads: 3);
+
+                    Assert.True(sorted.MergedRuns, $"{shape}, {size} keys in {tableCount} tables: not merged");
+                    var actual = Enumerable.Range(0, sorted.Count).Select(sorted.At);
+                    Assert.True(expected.SequenceEqual(actual.Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total))),
+                        $"{shape}, {size} keys in {tableCount} tables, {partitions} partitions");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void SortedTotals_OneTableOutOfOrder_SortsInstead(int outOfOrderAt)
+    {
+        // Sorted tables but one, whose key out of order is first, in the middle, or last.
+        var totals = RandomTotals(KeyShape.Mixed, 3_000, seed: 14).ToDictionary(e => e.Key, e => e.Value / 2);
+        var tables = SplitTables(totals, tableCount: 3, seed: 14, inKeyOrder: true);
+        var keys = totals.Keys.Order(StringComparer.Ordinal).ToList();
+        var late = new CountTable(capacity: 16);
+        string last = keys[^1] + "z";
+        if (outOfOrderAt == 0)
+        {
+            late.Add(Encoding.Latin1.GetBytes(last), 1);
+        }
+
+        foreach (string key in keys.Skip(outOfOrderAt == 1 ? 1500 : 2900))
+        {
+            late.Add(Encoding.Latin1.GetBytes(key), 1);
+            if (outOfOrderAt == 1 && key == keys[2000])
+            {
+                late.Add(Encoding.Latin1.GetBytes(keys[10]), 1);
+            }
+        }
+
+        if (outOfOrderAt == 2)
+        {
+            late.Add(Encoding.Latin1.GetBytes(keys[0]), 1);
+        }
+
+        tables.Add(late);
+        var expected = new Dictionary<string, long>(totals, StringComparer.Ordinal);
+        late.ForEach(ref expected, static (ref Dictionary<string, long> e, ReadOnlySpan<byte> key, long total) =>
+        {
+            string text = Encoding.Latin1.GetString(key);
+            e[text] = e.GetValueOrDefault(text) + total;
+        });
+
+        foreach (int partitions in s_partitions)
+        {
+            var sorted = SortedTotals.Create(tables, partitions);
+
+            Assert.False(sorted.MergedRuns);
+            Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value)),
+                Enumerable.Range(0, sorted.Count).Select(sorted.At).Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
+        }
+    }
+
     [Fact]
     public void SortedTotals_EveryKeyInEveryTable_SumsThem()
     {
@@ -326,11 +400,12 @@ public sealed class SortedOutputTests
     /// <paramref name="totals"/> spread over <paramref name="tableCount"/> tables: a key in one
     /// table, or its total split over two or more (never an entry of 0, which a count never makes).
     /// </summary>
-    private static List<CountTable> SplitTables(Dictionary<string, long> totals, int tableCount, int seed)
+    /// <param name="inKeyOrder">Add the keys in ordinal order, as a count of sorted input does.</param>
+    private static List<CountTable> SplitTables(Dictionary<string, long> totals, int tableCount, int seed, bool inKeyOrder = false)
     {
         var random = new Random(seed);
         var tables = Enumerable.Range(0, tableCount).Select(_ => new CountTable(capacity: 16)).ToList();
-        foreach (var (key, total) in totals)
+        foreach (var (key, total) in inKeyOrder ? totals.OrderBy(e => e.Key, StringComparer.Ordinal) : totals.AsEnumerable())
         {
             byte[] bytes = Encoding.Latin1.GetBytes(key);
             int copies = total < tableCount || random.Next(3) == 0 ? 1 : random.Next(2, tableCount + 1);

@@ -43,6 +43,14 @@ internal sealed class SortedTotals
     /// <summary>Groups of this many entries or fewer are sorted by comparison, not by another radix pass.</summary>
     private const int RadixCutoff = 64;
 
+    /// <summary>Most tables whose sorted listings are merged rather than sorted again.</summary>
+    /// <remarks>
+    /// The merge picks the least head by scanning every run's head, a cost per entry that grows with
+    /// the runs: past 16 a radix pass per entry is cheaper. A job hands over two tables per worker
+    /// per source left unfolded; the standard set gives six.
+    /// </remarks>
+    private const int MaxMergedRuns = 16;
+
     /// <summary>Caps every parallel loop of the sort at the job's thread count, so <c>--threads</c> bounds the whole run, output included.</summary>
     private readonly ParallelOptions _parallel;
 
@@ -76,6 +84,9 @@ internal sealed class SortedTotals
 
     /// <summary>Distinct keys.</summary>
     public int Count => Ranked.Length;
+
+    /// <summary>Whether every table listed its keys in order, so they were merged instead of sorted (for tests).</summary>
+    internal bool MergedRuns { get; private set; }
 
     /// <summary>The entries in the table's slot order: sorting's input, dropped when it is done.</summary>
     private TableEntry[] Entries { get; set; }
@@ -115,7 +126,17 @@ internal sealed class SortedTotals
         // runtime to zero it: zeroing reused memory would be a serial pass over some 40 MB.
         var sorted = new SortedTotals(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length), maxThreads, mayRepeat: tables.Count > 1);
         var splitters = sorted.ChooseSplitters(Math.Min(partitions, entries.Length));
-        if (splitters.Length == 0)
+        var runs = new int[tables.Count + 1];
+        for (int t = 0; t < tables.Count; t++)
+        {
+            runs[t + 1] = runs[t] + tables[t].Count;
+        }
+
+        if (tables.Count <= MaxMergedRuns && sorted.TryMergeRuns(runs, splitters))
+        {
+            sorted.MergedRuns = true;
+        }
+        else if (splitters.Length == 0)
         {
             var prefixes = GC.AllocateUninitializedArray<ulong>(entries.Length);
             for (int i = 0; i < entries.Length; i++)
@@ -188,6 +209,217 @@ internal sealed class SortedTotals
         return splitters;
     }
 
+    /// <summary>Merges the runs if each is sorted: each range between two splitters takes its slice of every run, merges them, and sums repeated keys.</summary>
+    /// <returns>False, with the entries untouched, when a run is out of key order.</returns>
+    /// <remarks>
+    /// <para>
+    /// A table lists its keys in the order they first came, and a worker takes a source's blocks in
+    /// file order, so when the input is sorted (Ngram files are, by the ngram's bytes) every table
+    /// is too. The merge checks it as it goes: each key must be above the one before it in its run,
+    /// which is a prefix comparison the merge makes anyway, and a key comparison only where the
+    /// prefixes tie. A separate pass cost as much as half the merge. Totals are summed only once
+    /// every range has merged, so a run found out of order leaves the entries as they were for the
+    /// sort that takes over.
+    /// </para>
+    /// <para>
+    /// Every run is cut at every splitter by binary search (entries below the splitter's key to the
+    /// left), so a key's copies in all runs land in the same range. A range's place in the output
+    /// is the sum of its slices' starts, so the ranges merge in parallel into disjoint slices of
+    /// <see cref="Order"/>. Picking the least of a few run heads by their prefixes reads each entry's
+    /// key once, in order: on the standard set (six sorted tables) this replaced classifying,
+    /// scattering and radix-sorting every entry.
+    /// </para>
+    /// </remarks>
+    private bool TryMergeRuns(int[] runs, int[] splitters)
+    {
+        int runCount = runs.Length - 1;
+        int ranges = splitters.Length + 1;
+
+        // cuts[r * (ranges + 1) + j]: where range j starts in run r; the last is the run's end.
+        var cuts = new int[runCount * (ranges + 1)];
+        for (int r = 0; r < runCount; r++)
+        {
+            cuts[r * (ranges + 1)] = runs[r];
+            for (int j = 0; j < splitters.Length; j++)
+            {
+                cuts[(r * (ranges + 1)) + j + 1] = LowerBound(runs[r], runs[r + 1], Key(splitters[j]));
+            }
+
+            cuts[(r * (ranges + 1)) + ranges] = runs[r + 1];
+
+            // The ranges check their own slices; the pairs a cut separates are checked here.
+            for (int j = 1; j < ranges; j++)
+            {
+                int cut = cuts[(r * (ranges + 1)) + j];
+                if (cut > runs[r] && cut < runs[r + 1] && Key(cut - 1).SequenceCompareTo(Key(cut)) >= 0)
+                {
+                    return false;
+                }
+            }
+        }
+
+        var starts = new int[ranges + 1];
+        for (int j = 0; j <= ranges; j++)
+        {
+            for (int r = 0; r < runCount; r++)
+            {
+                starts[j] += cuts[(r * (ranges + 1)) + j] - runs[r];
+            }
+        }
+
+        var prefixes = GC.AllocateUninitializedArray<ulong>(Entries.Length);
+        int unsorted = 0;
+        ForEachRange(ranges, range =>
+        {
+            if (!MergeRange(cuts, ranges, range, prefixes, starts[range]))
+            {
+                Volatile.Write(ref unsorted, 1);
+            }
+        });
+
+        if (Volatile.Read(ref unsorted) != 0)
+        {
+            return false;
+        }
+
+        var distinct = new int[ranges];
+        ForEachRange(ranges, range =>
+        {
+            int start = starts[range];
+            int end = starts[range + 1];
+            if (_mayRepeat)
+            {
+                distinct[range] = SumRepeats(prefixes, start, end);
+            }
+            else
+            {
+                Gather(start, end - start, start);
+                distinct[range] = end - start;
+            }
+        });
+
+        if (_mayRepeat)
+        {
+            RankRanges(starts, distinct);
+        }
+
+        return true;
+    }
+
+    /// <summary>Merges range <paramref name="range"/>'s slice of every run into <see cref="Order"/> from <paramref name="to"/> on, with each entry's prefix beside it.</summary>
+    /// <returns>False as soon as a slice is found out of key order.</returns>
+    private bool MergeRange(int[] cuts, int ranges, int range, ulong[] prefixes, int to)
+    {
+        int runCount = cuts.Length / (ranges + 1);
+        Span<int> next = stackalloc int[MaxMergedRuns];
+        Span<int> ends = stackalloc int[MaxMergedRuns];
+        Span<ulong> heads = stackalloc ulong[MaxMergedRuns];
+        int live = 0;
+        for (int r = 0; r < runCount; r++)
+        {
+            int from = cuts[(r * (ranges + 1)) + range];
+            int end = cuts[(r * (ranges + 1)) + range + 1];
+            if (from < end)
+            {
+                next[live] = from;
+                ends[live] = end;
+                heads[live] = Prefix(Key(from));
+                live++;
+            }
+        }
+
+        while (live > 0)
+        {
+            int best = 0;
+            for (int h = 1; h < live; h++)
+            {
+                if (heads[h] < heads[best] || (heads[h] == heads[best] && Key(next[h]).SequenceCompareTo(Key(next[best])) < 0))
+                {
+                    best = h;
+                }
+            }
+
+            prefixes[to] = heads[best];
+            Order[to++] = next[best];
+            if (++next[best] < ends[best])
+            {
+                ulong prefix = Prefix(Key(next[best]));
+                if (prefix < heads[best] || (prefix == heads[best] && Key(next[best] - 1).SequenceCompareTo(Key(next[best])) >= 0))
+                {
+                    return false;
+                }
+
+                heads[best] = prefix;
+            }
+            else
+            {
+                // That run's slice is done: the last live one takes its place.
+                live--;
+                next[best] = next[live];
+                ends[best] = ends[live];
+                heads[best] = heads[live];
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Runs <paramref name="body"/> for every range, in parallel when there are several; throws a failure as itself, not wrapped.</summary>
+    /// <remarks>Summing repeated keys can throw <see cref="OverflowException"/>, which callers see as it is on every path.</remarks>
+    private void ForEachRange(int count, Action<int> body)
+    {
+        if (count == 1)
+        {
+            body(0);
+            return;
+        }
+
+        try
+        {
+            Parallel.For(0, count, _parallel, body);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+    }
+
+    /// <summary>The first index in [start..end) of a sorted run whose key is not below <paramref name="key"/>.</summary>
+    private int LowerBound(int start, int end, ReadOnlySpan<byte> key)
+    {
+        while (start < end)
+        {
+            int middle = (start + end) >>> 1;
+            if (Key(middle).SequenceCompareTo(key) < 0)
+            {
+                start = middle + 1;
+            }
+            else
+            {
+                end = middle;
+            }
+        }
+
+        return start;
+    }
+
+    /// <summary>With repeated keys: places each range's distinct entries in <see cref="Ranked"/> after those of the ranges before it.</summary>
+    /// <param name="starts">Where each range starts in <see cref="Order"/>.</param>
+    /// <param name="distinct">Each range's distinct entries, packed at its start.</param>
+    private void RankRanges(int[] starts, int[] distinct)
+    {
+        // A key's copies all fall in one range, so each range's distinct keys are final; their
+        // ranks start where the ranges before them end.
+        var firstRank = new int[distinct.Length + 1];
+        for (int range = 0; range < distinct.Length; range++)
+        {
+            firstRank[range + 1] = firstRank[range] + distinct[range];
+        }
+
+        Ranked = GC.AllocateUninitializedArray<TableEntry>(firstRank[distinct.Length]);
+        Parallel.For(0, distinct.Length, _parallel, range => Gather(starts[range], distinct[range], firstRank[range]));
+    }
+
     /// <summary>Sample sort: classify every entry by splitter, scatter it into its range, sort the ranges in parallel.</summary>
     private void SortInPartitions(int parts, int[] splitters)
     {
@@ -255,22 +487,12 @@ internal sealed class SortedTotals
         // each range using only its own slice of it.
         var scratchOrder = GC.AllocateUninitializedArray<int>(n);
         var distinct = new int[buckets];
-        Parallel.For(0, buckets, _parallel, bucket => distinct[bucket] = SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
-        if (!_mayRepeat)
+        ForEachRange(buckets, bucket => distinct[bucket] = SortRange(scattered, prefixes, scratchOrder, bucketStarts[bucket], bucketStarts[bucket + 1]));
+        if (_mayRepeat)
         {
-            return;
+            // A key's copies all classify alike, so they are in one bucket.
+            RankRanges(bucketStarts, distinct);
         }
-
-        // A key's copies all fall in one range (they classify alike), so each range's distinct
-        // keys are final; their ranks start where the ranges before them end.
-        var firstRank = new int[buckets + 1];
-        for (int bucket = 0; bucket < buckets; bucket++)
-        {
-            firstRank[bucket + 1] = firstRank[bucket] + distinct[bucket];
-        }
-
-        Ranked = GC.AllocateUninitializedArray<TableEntry>(firstRank[buckets]);
-        Parallel.For(0, buckets, _parallel, bucket => Gather(bucketStarts[bucket], distinct[bucket], firstRank[bucket]));
     }
 
     /// <summary>Sorts <see cref="Order"/>[start..end) by key, given each entry's prefix at the same position; returns the distinct keys in it.</summary>
