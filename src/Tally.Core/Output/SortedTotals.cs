@@ -88,7 +88,7 @@ internal sealed class SortedTotals
     /// <summary>Whether every table listed its keys in order, so they were merged instead of sorted (for tests).</summary>
     internal bool MergedRuns { get; private set; }
 
-    /// <summary>The entries in the table's slot order: sorting's input, dropped when it is done.</summary>
+    /// <summary>The entries as the tables list them (table by table, each in insertion order): sorting's input, dropped when it is done.</summary>
     private TableEntry[] Entries { get; set; }
 
     /// <summary>Entry indexes in key order: sorting's work array, dropped when it is done.</summary>
@@ -189,8 +189,10 @@ internal sealed class SortedTotals
             return [];
         }
 
-        // Slot order is hash order, so evenly spaced entries are as good as a random sample, and
-        // the same table always gets the same splitters. The entries are distinct, so the splitters
+        // Evenly spaced entries of the listing are a systematic sample: for tables filled in key
+        // order (sorted input) they sit close to the quantiles themselves. An unlucky order only
+        // unbalances the ranges, never changes the result; the same tables always get the same
+        // splitters. The entries are distinct, so the splitters
         // are; their keys may repeat when several tables hold a key, which leaves a range empty.
         int samples = (int)Math.Min(Entries.Length, (long)partitions * SamplesPerPartition);
         var sample = new int[samples];
