@@ -18,7 +18,8 @@ namespace Tally.Engine;
 /// Sources are read concurrently (<see cref="CountOptions.ConcurrentSources"/> at a time) with
 /// bounded read-ahead, cut into line-aligned blocks, and counted by
 /// <see cref="CountOptions.Workers"/> map workers, each into tables of its own; a single merger
-/// folds each finished source into the result. Inputs below
+/// hands each finished source's tables to the result (<see cref="ResultTables"/>), which folds them
+/// only past a memory budget and otherwise leaves their sum to the sorted output. Inputs below
 /// <see cref="CountOptions.SerialThresholdBytes"/> run on one thread with no pipeline. With
 /// <see cref="ExecutorKind.Processes"/> the map step runs in worker processes instead.
 /// Totals are exact and identical for any worker count, block size or source order.
