@@ -67,15 +67,25 @@ internal static class RandomNgrams
         return key;
     }
 
-    public static byte[] Gzip(byte[] data, int members = 1)
+    public static byte[] Gzip(byte[] data, int members = 1) => Gzip(data, members, out _);
+
+    /// <summary>As <see cref="Gzip(byte[], int)"/>, and where each member ends: in the gzip bytes and in <paramref name="data"/>.</summary>
+    /// <remarks>A file cut exactly at a member's end is a valid gzip file of the members before: no reader can tell it was cut.</remarks>
+    public static byte[] Gzip(byte[] data, int members, out (int Stored, int Text)[] ends)
     {
         var output = new MemoryStream();
         int size = (data.Length + members - 1) / Math.Max(1, members);
+        ends = new (int, int)[Math.Max(0, members)];
         for (int offset = 0, m = 0; m < members; m++, offset += size)
         {
             // Each member is a complete gzip stream, as pigz or `cat a.gz b.gz` produce.
-            using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
-            gzip.Write(data.AsSpan(Math.Min(offset, data.Length), Math.Max(0, Math.Min(size, data.Length - offset))));
+            int length = Math.Max(0, Math.Min(size, data.Length - offset));
+            using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(data.AsSpan(Math.Min(offset, data.Length), length));
+            }
+
+            ends[m] = ((int)output.Length, Math.Min(offset, data.Length) + length);
         }
 
         return output.ToArray();
