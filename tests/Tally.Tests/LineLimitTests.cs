@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Tally.Engine;
 using Tally.Sources;
@@ -105,7 +106,37 @@ public sealed class LineLimitTests
         var result = await Count(text, 2, 16, broken: BrokenSourcePolicy.Skip);
 
         Assert.Equal(0, result.Count);
-        Assert.Contains("longer than the limit", Assert.Single(result.LeftOut).Error!.Message, StringComparison.Ordinal);
+        Assert.Equal($"long:2: line is longer than the limit of {Limit} bytes", Assert.Single(result.LeftOut).Error!.Message);
+    }
+
+    [Theory]
+    [InlineData(1, BrokenSourcePolicy.Fail)]
+    [InlineData(3, BrokenSourcePolicy.Fail)]
+    [InlineData(1, BrokenSourcePolicy.Skip)]
+    [InlineData(3, BrokenSourcePolicy.Skip)]
+    public async Task LineOverTheLimit_AfterManyBlocks_NamesItsLineInTheFile(int workers, BrokenSourcePolicy broken)
+    {
+        // Blocks of 16 bytes: each row before the long one is a block or two, counted by any worker
+        // while the reader is already past them, so the line comes from their rows, not a count.
+        var text = new StringBuilder();
+        for (int i = 0; i < 120; i++)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"w{i % 7}\t{1900 + i}\t{i + 1}\t1\n");
+        }
+
+        text.Append(RowOfLength(Limit + 1)).Append("\nz\t1\t1\t1\n");
+        string expected = $"long:121: line is longer than the limit of {Limit} bytes";
+
+        if (broken == BrokenSourcePolicy.Fail)
+        {
+            var error = await Assert.ThrowsAsync<TallyDataException>(() => Count(text.ToString(), workers, 16, broken: broken));
+            Assert.Equal(expected, error.Message);
+        }
+        else
+        {
+            var result = await Count(text.ToString(), workers, 16, broken: broken);
+            Assert.Equal(expected, Assert.Single(result.LeftOut).Error!.Message);
+        }
     }
 
     [Fact]

@@ -15,12 +15,32 @@ internal static class BlockCounter
         // Its tables will be dropped, or the job will fail with the error it already has.
         if (source.Failure is not null || source.DeferredError is not null)
         {
+            // An error in a later block may still need this block's lines.
+            source.Lines?.Record(block.Index, block.CountLines());
             return;
         }
 
         try
         {
             Parse(context, source, worker, block);
+        }
+        catch (TallyDataException e) when (source.Lines is { } ledger)
+        {
+            // An error in a later block may need this block's lines, whatever went wrong here. A
+            // line here is the block's own: it becomes the file's once every block before is known.
+            ledger.Record(block.Index, block.CountLines());
+            if (e.Line is null && context.Options.BrokenSources != BrokenSourcePolicy.Skip)
+            {
+                throw;
+            }
+
+            Exception error = e.Line is null ? e : new PendingLineException(e, ledger, block.Index);
+            if (context.Options.BrokenSources != BrokenSourcePolicy.Skip)
+            {
+                throw error;
+            }
+
+            source.Defer(error);
         }
         catch (TallyDataException e) when (context.Options.BrokenSources == BrokenSourcePolicy.Skip)
         {
@@ -43,6 +63,9 @@ internal static class BlockCounter
         }
 
         long rows = context.Options.MapStep.Map(block.Span, table, new MapContext(source.Name, block.FirstLine, rejects));
+
+        // Without skipped rows every line was a row (see LineLedger).
+        source.Lines?.Record(block.Index, rows);
         source.AddCounted(rows, block.Length);
     }
 }

@@ -198,7 +198,8 @@ public sealed partial class CountJob
 
             if (source.DeferredError is { } error)
             {
-                ExceptionDispatchInfo.Throw(error);
+                // Every block of the source has been released, so a pending line can be resolved.
+                ExceptionDispatchInfo.Throw(PendingLineException.Resolved(error));
             }
 
             var (skipped, examples) = RejectLog.Gather(source);

@@ -38,6 +38,6 @@ internal sealed class JobContext(SourceState[] sources, CountOptions options, Fu
     /// <summary>Whether <paramref name="error"/>, thrown by a source's reader, leaves that source out instead of failing the job.</summary>
     public bool LeavesOut(Exception error, CancellationToken cancellationToken)
         => Options.BrokenSources == BrokenSourcePolicy.Skip
-            && error is TallyDataException or TallyInputException
+            && error is TallyDataException or TallyInputException or PendingLineException
             && !cancellationToken.IsCancellationRequested;
 }

@@ -58,6 +58,9 @@ internal sealed partial class SourceState(DataSource source, int index, int work
     /// <summary>The file's identity when the job started, for its checkpoint; null for streams or without checkpoints.</summary>
     public FileStamp? Stamp { get; set; }
 
+    /// <summary>Lines per block when the reader does not count them (see <see cref="LineLedger"/>); null when blocks carry their line numbers.</summary>
+    public LineLedger? Lines { get; set; }
+
     /// <summary>Why an existing checkpoint was not used, for the completion.</summary>
     public string? CheckpointProblem { get; set; }
 
@@ -136,7 +139,8 @@ internal sealed partial class SourceState(DataSource source, int index, int work
         return new SourceCompletion(Index, Name, IsCompressed, StoredBytes, Bytes, Rows, Started, completed)
         {
             Retries = Retries,
-            Error = Failure,
+            // Every block of the source is released by now, so a pending line can be resolved.
+            Error = Failure is { } failure ? PendingLineException.Resolved(failure) : null,
             CheckpointProblem = CheckpointProblem,
         };
     }

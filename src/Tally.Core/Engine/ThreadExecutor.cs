@@ -40,8 +40,24 @@ internal sealed class ThreadExecutor : ISourceExecutor
         blocks.Writer.TryComplete();
         await Task.WhenAll(workers.Select(FirstFailure.Quietly)).ConfigureAwait(false);
         ReturnUnread(blocks.Reader);
+
+        // Every worker has stopped, so every block before a failed one has its lines recorded.
+        if (failure.Exception is PendingLineException pending)
+        {
+            throw pending.Resolve();
+        }
+
         failure.ThrowIfAny(cancellationToken);
     }
+
+    /// <summary>Whether blocks may go without line numbers, found afterwards for an error (see <see cref="LineLedger"/>).</summary>
+    /// <remarks>
+    /// Only when a parsed block's lines are its rows: the built-in Ngram step, with malformed rows
+    /// failing the job. Skipped rows need their lines as they are found (for the rejects and the
+    /// examples), and a map step of the user's may count rows its own way.
+    /// </remarks>
+    private static bool LinesFromRows(CountOptions options)
+        => options.MalformedRows == MalformedRowPolicy.Fail && options.MapStep is Mapping.NgramV2MapStep;
 
     private static async Task ReadAllAsync(JobContext context, ChannelWriter<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {
@@ -86,11 +102,13 @@ internal sealed class ThreadExecutor : ISourceExecutor
     private static async Task ReadBlocksAsync(JobContext context, SourceState source, ChannelWriter<WorkItem> blocks, CancellationToken cancellationToken)
     {
         var options = context.Options;
-        using var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken).ConfigureAwait(false);
+        bool linesFromRows = LinesFromRows(options);
+        source.Lines = linesFromRows ? new LineLedger() : null;
+        using var reader = await BlockReader.OpenAsync(source.Source, options.BlockSize, options.MaxLineLength, cancellationToken, countLines: !linesFromRows).ConfigureAwait(false);
         source.BeginReading(reader, context.Elapsed);
         try
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
+            while (await ReadAsync(reader, source, cancellationToken).ConfigureAwait(false) is { } block)
             {
                 source.AddBlock();
                 try
@@ -108,6 +126,19 @@ internal sealed class ThreadExecutor : ISourceExecutor
         finally
         {
             source.EndReading(reader);
+        }
+    }
+
+    /// <summary>The reader's next block; a reader error with a line in the block being filled becomes pending (see <see cref="LineLedger"/>).</summary>
+    private static async ValueTask<BlockData?> ReadAsync(BlockReader reader, SourceState source, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (TallyDataException e) when (source.Lines is { } ledger && e.Line is not null)
+        {
+            throw new PendingLineException(e, ledger, reader.NextBlockIndex);
         }
     }
 
@@ -155,6 +186,8 @@ internal sealed class ThreadExecutor : ISourceExecutor
     {
         while (blocks.TryRead(out var item))
         {
+            // A reader's error past these blocks may need their lines.
+            item.Source.Lines?.Record(item.Block.Index, item.Block.CountLines());
             ArrayPool<byte>.Shared.Return(item.Block.Buffer);
         }
     }

@@ -5,10 +5,14 @@ namespace Tally.Sources;
 /// <summary>A line-aligned run of bytes from one source, in a pooled buffer owned by whoever holds the block.</summary>
 /// <param name="Buffer">Rented from <see cref="ArrayPool{T}.Shared"/>; return it when done.</param>
 /// <param name="Length">Bytes of <paramref name="Buffer"/> that belong to the block.</param>
-/// <param name="FirstLine">1-based line number of the block's first line in its source.</param>
-/// <param name="Lines">Lines in the block (a final line without a newline counts).</param>
-internal readonly record struct BlockData(byte[] Buffer, int Length, long FirstLine, int Lines)
+/// <param name="FirstLine">1-based line number of the block's first line in its source; 1 when the reader does not count lines (then line numbers are the block's own).</param>
+/// <param name="Lines">Lines in the block (a final line without a newline counts); -1 when the reader does not count lines.</param>
+/// <param name="Index">The block's number in its source, from 0.</param>
+internal readonly record struct BlockData(byte[] Buffer, int Length, long FirstLine, int Lines, long Index)
 {
+    /// <summary>Lines in the block, counted now (a final line without a newline counts).</summary>
+    public int CountLines() => Length == 0 ? 0 : Span.Count((byte)'\n') + (Buffer[Length - 1] == (byte)'\n' ? 0 : 1);
+
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 }
 
@@ -35,10 +39,15 @@ internal sealed class BlockReader : IDisposable
     private byte[]? _next;
     private int _nextLength;
     private long _nextLine = 1;
+    private long _nextIndex;
     private bool _endOfData;
 
-    private BlockReader(DataSource source, CountingStream raw, Stream data, bool compressed, int blockSize, int maxLineLength)
+    /// <summary>Whether blocks carry their line numbers: a pass over every byte, which a caller that can find them later may skip.</summary>
+    private readonly bool _countLines;
+
+    private BlockReader(DataSource source, CountingStream raw, Stream data, bool compressed, int blockSize, int maxLineLength, bool countLines)
     {
+        _countLines = countLines;
         _source = source;
         _raw = raw;
         _data = data;
@@ -56,7 +65,12 @@ internal sealed class BlockReader : IDisposable
     /// <summary>Uncompressed bytes cut into blocks so far.</summary>
     public long BytesRead { get; private set; }
 
-    public static async ValueTask<BlockReader> OpenAsync(DataSource source, int blockSize, int maxLineLength, CancellationToken cancellationToken)
+    /// <param name="source">The source to read.</param>
+    /// <param name="blockSize">Bytes per block.</param>
+    /// <param name="maxLineLength">Longest line accepted.</param>
+    /// <param name="cancellationToken">Cancels the open.</param>
+    /// <param name="countLines">False: blocks are numbered but their lines are not counted (<see cref="BlockData.FirstLine"/> is 1).</param>
+    public static async ValueTask<BlockReader> OpenAsync(DataSource source, int blockSize, int maxLineLength, CancellationToken cancellationToken, bool countLines = true)
     {
         Stream stream;
         try
@@ -77,7 +91,7 @@ internal sealed class BlockReader : IDisposable
             // Every concatenated member is read (pigz and `cat a.gz b.gz` make them), and a
             // stream cut short is an error rather than a shorter file: see GzipDecoder.
             Stream data = gzip ? new GzipDecoder(new NonClosingStream(raw)) : raw;
-            return new BlockReader(source, raw, data, gzip, blockSize, maxLineLength);
+            return new BlockReader(source, raw, data, gzip, blockSize, maxLineLength, countLines);
         }
         catch (IOException e)
         {
@@ -122,7 +136,7 @@ internal sealed class BlockReader : IDisposable
                         ThrowLineTooLong();
                     }
 
-                    int lines = last.Count((byte)'\n') + (last[^1] == (byte)'\n' ? 0 : 1);
+                    int lines = _countLines ? last.Count((byte)'\n') + (last[^1] == (byte)'\n' ? 0 : 1) : -1;
                     return Emit(buffer, filled, lines);
                 }
 
@@ -138,7 +152,7 @@ internal sealed class BlockReader : IDisposable
                         _nextLength = tail;
                     }
 
-                    return Emit(buffer, length, buffer.AsSpan(0, length).Count((byte)'\n'));
+                    return Emit(buffer, length, _countLines ? buffer.AsSpan(0, length).Count((byte)'\n') : -1);
                 }
 
                 buffer = Grow(buffer, filled);
@@ -153,8 +167,8 @@ internal sealed class BlockReader : IDisposable
 
     private BlockData Emit(byte[] buffer, int length, int lines)
     {
-        var block = new BlockData(buffer, length, _nextLine, lines);
-        _nextLine += lines;
+        var block = new BlockData(buffer, length, _countLines ? _nextLine : 1, lines, _nextIndex++);
+        _nextLine += Math.Max(0, lines);
         BytesRead += length;
         return block;
     }
@@ -173,8 +187,12 @@ internal sealed class BlockReader : IDisposable
         return larger;
     }
 
+    /// <summary>The number the next block will have: the one a line too long is in.</summary>
+    public long NextBlockIndex => _nextIndex;
+
+    /// <remarks>Without line counting the line is 1: the first of block <see cref="NextBlockIndex"/>, the one being filled.</remarks>
     private void ThrowLineTooLong()
-        => throw new TallyDataException(_source.Name, _nextLine, $"line is longer than the limit of {_maxLineLength:N0} bytes");
+        => throw new TallyDataException(_source.Name, _countLines ? _nextLine : 1, $"line is longer than the limit of {_maxLineLength:N0} bytes");
 
     private async ValueTask<int> FillAsync(byte[] buffer, int filled, int limit, CancellationToken cancellationToken)
     {
