@@ -57,8 +57,7 @@ public sealed class SortedOutputTests
             {
                 var sorted = SortedTotals.Create(table, partitions);
 
-                var actual = Enumerable.Range(0, sorted.Count).Select(sorted.At);
-                Assert.True(expected.SequenceEqual(actual.Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total))),
+                Assert.True(expected.SequenceEqual(Listed(sorted)),
                     $"{shape}, {size} keys, {partitions} partitions");
             }
         }
@@ -77,8 +76,7 @@ public sealed class SortedOutputTests
             {
                 var sorted = SortedTotals.Create(tables, partitions);
 
-                var actual = Enumerable.Range(0, sorted.Count).Select(sorted.At);
-                Assert.True(expected.SequenceEqual(actual.Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total))),
+                Assert.True(expected.SequenceEqual(Listed(sorted)),
                     $"{shape}, {size} keys in {tables.Count} tables, {partitions} partitions");
             }
         }
@@ -101,8 +99,7 @@ public sealed class SortedOutputTests
                     var sorted = SortedTotals.Create(tables, partitions, maxThreads: 3);
 
                     Assert.True(sorted.MergedRuns, $"{shape}, {size} keys in {tableCount} tables: not merged");
-                    var actual = Enumerable.Range(0, sorted.Count).Select(sorted.At);
-                    Assert.True(expected.SequenceEqual(actual.Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total))),
+                    Assert.True(expected.SequenceEqual(Listed(sorted)),
                         $"{shape}, {size} keys in {tableCount} tables, {partitions} partitions");
                 }
             }
@@ -153,8 +150,7 @@ public sealed class SortedOutputTests
             var sorted = SortedTotals.Create(tables, partitions);
 
             Assert.False(sorted.MergedRuns);
-            Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value)),
-                Enumerable.Range(0, sorted.Count).Select(sorted.At).Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
+            Assert.Equal(expected.OrderBy(e => e.Key, StringComparer.Ordinal), Listed(sorted));
         }
     }
 
@@ -395,6 +391,10 @@ public sealed class SortedOutputTests
                 return new string([.. Enumerable.Range(0, random.Next(17)).Select(_ => (char)random.Next(256))]);
         }
     }
+
+    /// <summary>The sorted entries in rank order, each as (key as Latin-1 text, total).</summary>
+    private static IEnumerable<KeyValuePair<string, long>> Listed(SortedTotals sorted)
+        => Enumerable.Range(0, sorted.Count).Select(sorted.At).Select(e => KeyValuePair.Create(Encoding.Latin1.GetString(e.Utf8.Span), e.Total));
 
     /// <summary>
     /// <paramref name="totals"/> spread over <paramref name="tableCount"/> tables: a key in one

@@ -35,12 +35,14 @@ internal static class BlockCounter
             }
 
             Exception error = e.Line is null ? e : new PendingLineException(e, ledger, block.Index);
-            if (context.Options.BrokenSources != BrokenSourcePolicy.Skip)
+            if (context.Options.BrokenSources == BrokenSourcePolicy.Skip)
             {
-                throw error;
+                // As below: the error waits for the source's reader.
+                source.Defer(error);
+                return;
             }
 
-            source.Defer(error);
+            throw error;
         }
         catch (TallyDataException e) when (context.Options.BrokenSources == BrokenSourcePolicy.Skip)
         {

@@ -11,7 +11,10 @@ namespace Tally.Sources;
 internal readonly record struct BlockData(byte[] Buffer, int Length, long FirstLine, int Lines, long Index)
 {
     /// <summary>Lines in the block, counted now (a final line without a newline counts).</summary>
-    public int CountLines() => Length == 0 ? 0 : Span.Count((byte)'\n') + (Buffer[Length - 1] == (byte)'\n' ? 0 : 1);
+    public int CountLines() => CountLines(Span);
+
+    /// <summary>Lines in <paramref name="bytes"/>: its newlines, plus one for a final line without one.</summary>
+    public static int CountLines(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? 0 : bytes.Count((byte)'\n') + (bytes[^1] == (byte)'\n' ? 0 : 1);
 
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 }
@@ -136,7 +139,7 @@ internal sealed class BlockReader : IDisposable
                         ThrowLineTooLong();
                     }
 
-                    int lines = _countLines ? last.Count((byte)'\n') + (last[^1] == (byte)'\n' ? 0 : 1) : -1;
+                    int lines = _countLines ? BlockData.CountLines(last) : -1;
                     return Emit(buffer, filled, lines);
                 }
 
