@@ -9,6 +9,13 @@ internal static class SkipReport
 {
     public static async Task WriteAsync(TextWriter error, CountResult result, string? rejectsPath)
     {
+        // Most counts have nothing to report: then not even the sort, whose generic code over
+        // these types is JIT-compiled, on the way from the last row to the results.
+        if (!result.Sources.Any(s => s.Error is not null || s.SkippedRows > 0))
+        {
+            return;
+        }
+
         foreach (var source in result.Sources.OrderBy(s => s.Index))
         {
             if (source.Error is { } failure)

@@ -61,7 +61,10 @@ internal sealed class ResultTables(long unfoldedBytes = TallyDefaults.UnfoldedTa
             tables.Add(_folded);
         }
 
-        tables.AddRange(_unfolded.Select(u => u.Table));
+        foreach (var (table, _) in _unfolded)
+        {
+            tables.Add(table);
+        }
         return tables.Count > 0 ? tables : [new CountTable(capacity: 0)];
     }
 

@@ -11,7 +11,12 @@ namespace Tally.Engine;
 internal sealed class ThreadExecutor : ISourceExecutor
 {
     /// <summary>A block on its way from a reader to a worker.</summary>
-    private readonly record struct WorkItem(SourceState Source, BlockData Block);
+    /// <remarks>
+    /// A class, not a struct: the channel's generic code over a reference type is shared code that
+    /// the ReadyToRun image holds, while over a struct of ours it is JIT-compiled at every start
+    /// (nine methods, between the job's start and its first block). One small object per block.
+    /// </remarks>
+    private sealed record WorkItem(SourceState Source, BlockData Block);
 
     public static ThreadExecutor Instance { get; } = new();
 
@@ -33,8 +38,12 @@ internal sealed class ThreadExecutor : ISourceExecutor
         });
 
         Task readers = failure.Guard(() => ReadAllAsync(context, blocks.Writer, finished, stop.Token));
-        Task[] workers = [.. Enumerable.Range(0, options.Workers)
-            .Select(w => failure.Guard(() => Task.Run(() => WorkAsync(context, w, blocks.Reader, finished, stop.Token), CancellationToken.None)))];
+        var workers = new Task[options.Workers];
+        for (int w = 0; w < workers.Length; w++)
+        {
+            int worker = w;
+            workers[w] = failure.Guard(() => Task.Run(() => WorkAsync(context, worker, blocks.Reader, finished, stop.Token), CancellationToken.None));
+        }
 
         await FirstFailure.Quietly(readers).ConfigureAwait(false);
         blocks.Writer.TryComplete();
