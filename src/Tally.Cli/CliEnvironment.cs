@@ -1,3 +1,4 @@
+using System.Text;
 using Spectre.Console;
 
 namespace Tally.Cli;
@@ -33,11 +34,12 @@ internal sealed class CliEnvironment
         bool errorInteractive = !Console.IsErrorRedirected;
         return new CliEnvironment
         {
-            Out = Console.Out,
-            Error = Console.Error,
+            Out = Utf8Writer(Console.OpenStandardOutput()),
+            Error = Utf8Writer(Console.OpenStandardError()),
             OpenStandardInput = Console.OpenStandardInput,
             IsErrorInteractive = errorInteractive,
             IsOutputInteractive = !Console.IsOutputRedirected,
+            // Spectre is given Console.Error itself: that is how it knows it draws on a terminal.
             ProgressConsole = errorInteractive
                 ? AnsiConsole.Create(new AnsiConsoleSettings
                 {
@@ -48,4 +50,16 @@ internal sealed class CliEnvironment
                 : null,
         };
     }
+
+    /// <summary>Standard output or error as UTF-8 text, whatever the locale's charset.</summary>
+    /// <remarks>
+    /// Ngrams are UTF-8 bytes in the data and in <c>-o</c> files; <c>Console.Out</c> encodes with
+    /// the locale's charset, so under <c>LANG=en_US.ISO-8859-1</c> it printed 日本 as <c>??</c> and
+    /// naïve as Latin-1: results on the screen that differ from the data. It is also cheaper at
+    /// start: <c>Console.Out</c> works out that charset and sets up the terminal layer first, about
+    /// 4 ms of a 70 ms one-row count. Flushed after every write, as <c>Console.Out</c> is, so
+    /// lines leave in the order they are written, beside Spectre's drawing on stderr.
+    /// </remarks>
+    private static TextWriter Utf8Writer(Stream stream)
+        => TextWriter.Synchronized(new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });
 }

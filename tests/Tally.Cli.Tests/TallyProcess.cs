@@ -36,7 +36,23 @@ internal sealed class TallyProcess : IDisposable
 
     public string Error => string.Concat(ErrorLines.Select(l => l + "\n"));
 
+    /// <summary>Standard output's lines, decoded as UTF-8.</summary>
+    public string[] OutputLines
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _output];
+            }
+        }
+    }
+
     public static TallyProcess Start(string workingDirectory, params string[] args)
+        => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts tally with <paramref name="environment"/> added to this process's environment.</summary>
+    public static TallyProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var (launcher, prefix) = Launcher();
         var info = new ProcessStartInfo(launcher)
@@ -53,6 +69,11 @@ internal sealed class TallyProcess : IDisposable
         }
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         return new TallyProcess(Process.Start(info) ?? throw new InvalidOperationException("tally did not start"));
     }
 
