@@ -92,13 +92,14 @@ install_missing
 
 # --- (c) build: tally first, so it can also generate the data -------------------------------------
 # Every .NET program here is published the same way tally ships (its `release` publish profile):
-# self-contained and precompiled as one ReadyToRun composite image with the .NET libraries, so
-# startup JIT (about 0.1 CPU-s of a sub-second run) is not what gets compared. About a minute each.
+# self-contained, trimmed, and precompiled as one ReadyToRun composite image with the .NET
+# libraries, so startup JIT (about 0.1 CPU-s of a sub-second run) is not what gets compared.
+# About half a minute each.
 publish() {
   local project="$1" out="$2"
   say "publishing $project"
   rm -rf "$out"
-  dotnet publish "$project" -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true \
+  dotnet publish "$project" -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -p:PublishTrimmed=true \
     -o "$out" -nologo -v quiet >"$raw_dir/publish-$(basename "$out").log" 2>&1 \
     || { cat "$raw_dir/publish-$(basename "$out").log" >&2; die "could not publish $project"; }
 }
