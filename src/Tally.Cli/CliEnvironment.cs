@@ -56,9 +56,9 @@ internal sealed class CliEnvironment
     /// Ngrams are UTF-8 bytes in the data and in <c>-o</c> files; <c>Console.Out</c> encodes with
     /// the locale's charset, so under <c>LANG=en_US.ISO-8859-1</c> it printed 日本 as <c>??</c> and
     /// naïve as Latin-1: results on the screen that differ from the data. It is also cheaper at
-    /// start: <c>Console.Out</c> works out that charset and sets up the terminal layer first, about
-    /// 4 ms of a 70 ms one-row count. Flushed after every write, as <c>Console.Out</c> is, so
-    /// lines leave in the order they are written, beside Spectre's drawing on stderr.
+    /// start: <c>Console.Out</c> works out that charset and sets up the terminal layer first (see
+    /// Program.cs). Flushed after every write, as <c>Console.Out</c> is, so lines leave in the
+    /// order they are written, beside Spectre's drawing on stderr.
     /// </remarks>
     private static TextWriter Utf8Writer(Stream stream)
         => TextWriter.Synchronized(new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });

@@ -6,8 +6,8 @@ using Tally.Cli;
 // The source is deliberately not disposed: a signal can arrive while Main is returning, and
 // cancelling a disposed source would throw on the signal thread and abort the process.
 // SIGINT through PosixSignalRegistration, not Console.CancelKeyPress: the latter first sets up
-// the whole terminal layer of System.Console (about 12 ms at every start, measured), which a
-// count writing to files and pipes never needs.
+// System.Console's terminal layer, which a count writing to files and pipes never needs. With the
+// UTF-8 writers of CliEnvironment, Main's first steps went from 13 ms to 7-9 ms (timers inside).
 var cancellation = new CancellationTokenSource();
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 {
