@@ -8,6 +8,10 @@ internal sealed class CliEnvironment
 {
     public required TextWriter Out { get; init; }
 
+    /// <summary>The stream under <see cref="Out"/>, for ngrams written as their bytes; null where <see cref="Out"/> has none (tests), and they are decoded instead.</summary>
+    /// <remarks>An ngram need not be valid UTF-8: decoded, its invalid bytes print as U+FFFD, and two ngrams that differ only there print alike.</remarks>
+    public Stream? OutBytes { get; init; }
+
     public required TextWriter Error { get; init; }
 
     public required Func<Stream> OpenStandardInput { get; init; }
@@ -32,9 +36,11 @@ internal sealed class CliEnvironment
     public static CliEnvironment FromSystemConsole()
     {
         bool errorInteractive = !Console.IsErrorRedirected;
+        var output = Console.OpenStandardOutput();
         return new CliEnvironment
         {
-            Out = Utf8Writer(Console.OpenStandardOutput()),
+            Out = Utf8Writer(output),
+            OutBytes = output,
             Error = Utf8Writer(Console.OpenStandardError()),
             OpenStandardInput = Console.OpenStandardInput,
             IsErrorInteractive = errorInteractive,

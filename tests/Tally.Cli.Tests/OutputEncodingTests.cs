@@ -25,4 +25,25 @@ public sealed class OutputEncodingTests : IDisposable
         Assert.Equal(0, await tally.WaitForExitAsync(TimeSpan.FromSeconds(90)));
         Assert.Equal(["naïve\t6", "日本\t7", "naïve\t6"], tally.OutputLines);
     }
+
+    [Fact]
+    public async Task Top_WritesTheNgramsBytes_AsTheOutputFileDoes()
+    {
+        // 0xE9 is é in Latin-1 and invalid as UTF-8: decoded, caf\xE9 and caf\xFF would both print as caf\uFFFD.
+        byte[] data = [.. "caf"u8, 0xE9, .. "\t2000\t5\t1\n"u8, .. "caf"u8, 0xFF, .. "\t2000\t3\t1\n"u8, .. "café\t2000\t1\t1\n"u8];
+        string input = Path.Combine(_folder.Folder, "latin1.tsv");
+        await File.WriteAllBytesAsync(input, data);
+        string table = Path.Combine(_folder.Folder, "all.tsv");
+
+        using var tally = TallyProcess.Start(_folder.Folder, "count", input, "--top", "3", "-o", table, "--quiet");
+
+        Assert.Equal(0, await tally.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+        byte[][] expected = [[.. "caf"u8, 0xE9, .. "\t5"u8], [.. "caf"u8, 0xFF, .. "\t3"u8], [.. "café\t1"u8]];
+        Assert.Equal(expected, tally.OutputLineBytes);
+        var written = (await File.ReadAllBytesAsync(table)).AsSpan();
+        foreach (byte[] row in expected)
+        {
+            Assert.True(written.IndexOf([.. row, (byte)'\n']) >= 0, $"-o lacks the row {Convert.ToHexString(row)}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 
 namespace Tally.Cli.Tests;
 
@@ -37,13 +38,17 @@ internal sealed class TallyProcess : IDisposable
     public string Error => string.Concat(ErrorLines.Select(l => l + "\n"));
 
     /// <summary>Standard output's lines, decoded as UTF-8.</summary>
-    public string[] OutputLines
+    public string[] OutputLines => [.. OutputLineBytes.Select(Encoding.UTF8.GetString)];
+
+    /// <summary>Standard output's lines as the bytes tally wrote, which need not be valid UTF-8.</summary>
+    public byte[][] OutputLineBytes
     {
         get
         {
             lock (_lock)
             {
-                return [.. _output];
+                // Read as Latin-1, one char per byte, so every byte comes back as it was.
+                return [.. _output.Select(Encoding.Latin1.GetBytes)];
             }
         }
     }
@@ -61,6 +66,7 @@ internal sealed class TallyProcess : IDisposable
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.Latin1,
             UseShellExecute = false,
         };
         foreach (string arg in prefix.Append(Path.Combine(AppContext.BaseDirectory, "tally.dll")).Concat(args))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Globalization;
 using Tally.Cli.Rendering;
@@ -168,13 +169,40 @@ internal static class CountCommand
                     $"# top {Math.Min(n, result.Count)} of {result.Count:N0} ngrams ({result.Rows:N0} rows)")).ConfigureAwait(false);
             }
 
-            foreach (var entry in result.Top(n))
-            {
-                await output.WriteLineAsync(entry.ToString()).ConfigureAwait(false);
-            }
+            await WriteTopAsync(environment, result.Top(n)).ConfigureAwait(false);
         }
 
         await output.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The top rows as <c>-o</c> writes them: the ngram's bytes unchanged, even when they are not valid UTF-8.</summary>
+    private static async Task WriteTopAsync(CliEnvironment environment, IReadOnlyList<NgramTotal> top)
+    {
+        if (environment.OutBytes is not { } stream)
+        {
+            foreach (var entry in top)
+            {
+                await environment.Out.WriteLineAsync(entry.ToString()).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        // The text writer flushes every line, so nothing of it is left behind these bytes; flushed anyway in case.
+        await environment.Out.FlushAsync().ConfigureAwait(false);
+        var rows = new ArrayBufferWriter<byte>(1 << 16);
+        foreach (var entry in top)
+        {
+            entry.WriteTsvRow(rows);
+            if (rows.WrittenCount >= 1 << 16)
+            {
+                await stream.WriteAsync(rows.WrittenMemory).ConfigureAwait(false);
+                rows.ResetWrittenCount();
+            }
+        }
+
+        await stream.WriteAsync(rows.WrittenMemory).ConfigureAwait(false);
+        await stream.FlushAsync().ConfigureAwait(false);
     }
 
     private static async Task DrainAsync(CountJob job)

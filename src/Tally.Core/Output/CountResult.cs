@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using Tally.Aggregation;
 using Tally.Engine;
@@ -11,6 +12,14 @@ public readonly record struct NgramTotal(ReadOnlyMemory<byte> Utf8, long Total)
 {
     /// <summary>The ngram as text; invalid UTF-8 shows as U+FFFD.</summary>
     public string Ngram => Encoding.UTF8.GetString(Utf8.Span);
+
+    /// <summary>Writes the row <c>ngram TAB total LF</c>, the ngram's bytes unchanged: the line <c>-o</c> writes for it.</summary>
+    /// <remarks><see cref="ToString"/> decodes the ngram, so two ngrams that differ only in invalid bytes print alike there; this row keeps them apart.</remarks>
+    public void WriteTsvRow(IBufferWriter<byte> writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Advance(TsvFormat.WriteRow(writer.GetSpan(Utf8.Length + TsvFormat.RowOverhead), Utf8.Span, Total));
+    }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Ngram}\t{Total}";

@@ -14,9 +14,6 @@ namespace Tally.Output;
 /// </remarks>
 internal static class TsvChunkWriter
 {
-    /// <summary>Bytes a row may need beyond its key: a TAB, up to 19 digits, a LF (see <see cref="TsvFormat.WriteRow"/>).</summary>
-    private const int RowOverhead = 22;
-
     /// <summary>Buffer of the serial path, written whenever it fills.</summary>
     /// <remarks>64 KiB: a few hundred rows per write call, and the file stream's own buffer size, so each write goes straight through.</remarks>
     private const int StreamBufferBytes = 1 << 16;
@@ -126,7 +123,7 @@ internal static class TsvChunkWriter
         for (int rank = start; rank < end; rank++)
         {
             var (range, total) = sorted.Row(rank);
-            int needed = range.GetOffsetAndLength(sorted.Keys.Length).Length + RowOverhead;
+            int needed = range.GetOffsetAndLength(sorted.Keys.Length).Length + TsvFormat.RowOverhead;
             if (buffer.Length - used < needed)
             {
                 await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
@@ -178,7 +175,7 @@ internal static class TsvChunkWriter
         long bytes = 0;
         for (int rank = start; rank < end; rank++)
         {
-            bytes += sorted.Ranked[rank].KeyLength + RowOverhead;
+            bytes += sorted.Ranked[rank].KeyLength + TsvFormat.RowOverhead;
         }
 
         return bytes;

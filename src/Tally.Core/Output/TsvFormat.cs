@@ -6,7 +6,10 @@ namespace Tally.Output;
 /// <summary>The result format: <c>ngram TAB total LF</c>, the ngram's bytes copied unchanged.</summary>
 internal static class TsvFormat
 {
-    /// <summary>Writes one row; <paramref name="destination"/> must hold the key plus 22 bytes.</summary>
+    /// <summary>Bytes a row may need beyond its key: a TAB, a long's digits and sign (up to 20), a LF.</summary>
+    public const int RowOverhead = 22;
+
+    /// <summary>Writes one row; <paramref name="destination"/> must hold the key plus <see cref="RowOverhead"/>.</summary>
     public static int WriteRow(Span<byte> destination, ReadOnlySpan<byte> key, long total)
     {
         key.CopyTo(destination);
