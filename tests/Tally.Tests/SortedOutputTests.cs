@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using Tally.Aggregation;
@@ -202,6 +203,33 @@ public sealed class SortedOutputTests
         await result.WriteTsvAsync(output);
         Assert.Equal(ReferenceTsv(totals), output.ToArray());
         Assert.Equal(totals.Count, result.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void NgramTotal_WriteTsvRow_WritesTheLinesOfTheTsv(KeyShape shape)
+    {
+        var totals = RandomTotals(shape, 500, seed: 17 + (int)shape);
+        var result = Result(totals);
+
+        // A writer of one byte grows at every row: each row must ask for all the room it needs.
+        var rows = new ArrayBufferWriter<byte>(1);
+        foreach (var entry in result.Top(totals.Count).OrderBy(e => Encoding.Latin1.GetString(e.Utf8.Span), StringComparer.Ordinal))
+        {
+            entry.WriteTsvRow(rows);
+        }
+
+        Assert.Equal(ReferenceTsv(totals), rows.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void NgramTotal_WriteTsvRow_FitsTheWidestTotals()
+    {
+        var rows = new ArrayBufferWriter<byte>(1);
+        new NgramTotal(new byte[] { 0xFF }, long.MaxValue).WriteTsvRow(rows);
+        new NgramTotal(ReadOnlyMemory<byte>.Empty, long.MinValue).WriteTsvRow(rows);
+
+        Assert.Equal([0xFF, .. "\t9223372036854775807\n\t-9223372036854775808\n"u8], rows.WrittenSpan.ToArray());
     }
 
     [Theory]
