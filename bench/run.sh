@@ -93,7 +93,8 @@ install_missing
 # --- (c) build: tally first, so it can also generate the data -------------------------------------
 # Every .NET program here is published the same way tally ships (its `release` publish profile):
 # self-contained, trimmed, and precompiled as one ReadyToRun composite image with the .NET
-# libraries, so startup JIT (about 0.1 CPU-s of a sub-second run) is not what gets compared.
+# libraries (compiled with the runtime pack's profile: Directory.Build.targets), so startup JIT
+# (about 0.1 CPU-s of a sub-second run) is not what gets compared.
 # About half a minute each.
 publish() {
   local project="$1" out="$2"
