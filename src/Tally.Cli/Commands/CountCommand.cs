@@ -188,7 +188,7 @@ internal static class CountCommand
             return;
         }
 
-        // The text writer flushes every line, so nothing of it is left behind these bytes; flushed anyway in case.
+        // Out flushes every line (AutoFlush), so nothing it holds can land after these bytes; flushing first keeps that so if it ever buffers.
         await environment.Out.FlushAsync().ConfigureAwait(false);
         var rows = new ArrayBufferWriter<byte>(1 << 16);
         foreach (var entry in top)
