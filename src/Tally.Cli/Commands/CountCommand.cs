@@ -190,11 +190,12 @@ internal static class CountCommand
 
         // Out flushes every line (AutoFlush), so nothing it holds can land after these bytes; flushing first keeps that so if it ever buffers.
         await environment.Out.FlushAsync().ConfigureAwait(false);
-        var rows = new ArrayBufferWriter<byte>(1 << 16);
+        const int WriteBytes = 1 << 16;
+        var rows = new ArrayBufferWriter<byte>(WriteBytes);
         foreach (var entry in top)
         {
             entry.WriteTsvRow(rows);
-            if (rows.WrittenCount >= 1 << 16)
+            if (rows.WrittenCount >= WriteBytes)
             {
                 await stream.WriteAsync(rows.WrittenMemory).ConfigureAwait(false);
                 rows.ResetWrittenCount();

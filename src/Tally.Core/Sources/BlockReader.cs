@@ -139,8 +139,7 @@ internal sealed class BlockReader : IDisposable
                         ThrowLineTooLong();
                     }
 
-                    int lines = _countLines ? BlockData.CountLines(last) : -1;
-                    return Emit(buffer, filled, lines);
+                    return Emit(buffer, filled);
                 }
 
                 int lastNewline = buffer.AsSpan(0, filled).LastIndexOf((byte)'\n');
@@ -155,7 +154,7 @@ internal sealed class BlockReader : IDisposable
                         _nextLength = tail;
                     }
 
-                    return Emit(buffer, length, _countLines ? buffer.AsSpan(0, length).Count((byte)'\n') : -1);
+                    return Emit(buffer, length);
                 }
 
                 buffer = Grow(buffer, filled);
@@ -168,10 +167,16 @@ internal sealed class BlockReader : IDisposable
         }
     }
 
-    private BlockData Emit(byte[] buffer, int length, int lines)
+    private BlockData Emit(byte[] buffer, int length)
     {
-        var block = new BlockData(buffer, length, _countLines ? _nextLine : 1, lines, _nextIndex++);
-        _nextLine += Math.Max(0, lines);
+        int lines = _countLines ? BlockData.CountLines(buffer.AsSpan(0, length)) : -1;
+        var block = new BlockData(buffer, length, _nextLine, lines, _nextIndex++);
+        if (_countLines)
+        {
+            // Without counting, _nextLine stays 1: line numbers are then the block's own.
+            _nextLine += lines;
+        }
+
         BytesRead += length;
         return block;
     }
@@ -195,7 +200,7 @@ internal sealed class BlockReader : IDisposable
 
     /// <remarks>Without line counting the line is 1: the first of block <see cref="NextBlockIndex"/>, the one being filled.</remarks>
     private void ThrowLineTooLong()
-        => throw new TallyDataException(_source.Name, _countLines ? _nextLine : 1, $"line is longer than the limit of {_maxLineLength:N0} bytes");
+        => throw new TallyDataException(_source.Name, _nextLine, $"line is longer than the limit of {_maxLineLength:N0} bytes");
 
     private async ValueTask<int> FillAsync(byte[] buffer, int filled, int limit, CancellationToken cancellationToken)
     {
