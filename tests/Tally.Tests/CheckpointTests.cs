@@ -1,4 +1,5 @@
 using Tally.Engine;
+using Tally.Serialization;
 using Tally.Sources;
 using Tally.Tests.Support;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Tally.Aggregation;
+using Tally.Serialization;
 
 namespace Tally.Tests;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Pipes;
 using Tally.Aggregation;
 using Tally.Mapping;
+using Tally.Serialization;
 using Tally.Tests.Support;
 using Tally.Workers;
 

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Tally.Aggregation;
 using Tally.Output;
+using Tally.Serialization;
 
 namespace Tally.Engine;
 

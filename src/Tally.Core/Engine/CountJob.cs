@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Tally.Aggregation;
 using Tally.Output;
 using Tally.Parsing;
+using Tally.Serialization;
 using Tally.Sources;
 
 namespace Tally.Engine;

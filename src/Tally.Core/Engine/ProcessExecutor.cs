@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Tally.Serialization;
 using Tally.Sources;
 using Tally.Workers;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Tally.Aggregation;
 using Tally.Parsing;
+using Tally.Serialization;
 using Tally.Sources;
 
 namespace Tally.Engine;

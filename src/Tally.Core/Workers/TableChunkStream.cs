@@ -1,3 +1,5 @@
+using Tally.Serialization;
+
 namespace Tally.Workers;
 
 /// <summary>A write-only stream that sends what is written as table-chunk frames of a task.</summary>

@@ -1,4 +1,5 @@
 using Tally.Aggregation;
+using Tally.Serialization;
 
 namespace Tally.Workers;
 

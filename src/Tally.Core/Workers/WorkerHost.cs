@@ -1,6 +1,7 @@
 using System.Buffers;
 using Tally.Aggregation;
 using Tally.Mapping;
+using Tally.Serialization;
 using Tally.Sources;
 
 namespace Tally.Workers;

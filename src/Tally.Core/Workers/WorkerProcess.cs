@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
 using Tally.Engine;
+using Tally.Serialization;
 
 namespace Tally.Workers;
 

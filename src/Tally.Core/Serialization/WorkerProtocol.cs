@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Tally.Workers;
+namespace Tally.Serialization;
 
 /// <summary>The kinds of frame; the high bit marks frames a worker sends.</summary>
 internal enum FrameType : byte
@@ -18,7 +18,7 @@ internal enum FrameType : byte
     /// <summary>Worker to parent: figures so far for the running task.</summary>
     Progress = 0x82,
 
-    /// <summary>Worker to parent: the next piece of the task's table in <see cref="Aggregation.CountTableFormat"/>.</summary>
+    /// <summary>Worker to parent: the next piece of the task's table in <see cref="CountTableFormat"/>.</summary>
     TableChunk = 0x83,
 
     /// <summary>Worker to parent: the task's table is complete; final figures.</summary>

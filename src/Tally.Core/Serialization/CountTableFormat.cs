@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Tally.Aggregation;
 using Tally.Sources;
 
-namespace Tally.Aggregation;
+namespace Tally.Serialization;
 
 /// <summary>
 /// The binary form of a <see cref="CountTable"/>: what checkpoints store and what worker processes

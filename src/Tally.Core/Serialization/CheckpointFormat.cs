@@ -4,7 +4,7 @@ using Tally.Aggregation;
 using Tally.Parsing;
 using Tally.Sources;
 
-namespace Tally.Engine;
+namespace Tally.Serialization;
 
 /// <summary>What a checkpoint says about its source: whose table it is, and the counters of its completion.</summary>
 /// <param name="Format">The map step that made the table (<c>ngram-v2</c>); a table of another format is never reused.</param>
