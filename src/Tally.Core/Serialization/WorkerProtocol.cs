@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-
 namespace Tally.Serialization;
 
 /// <summary>The kinds of frame; the high bit marks frames a worker sends.</summary>
@@ -49,8 +46,9 @@ internal enum TaskFailure : byte
 /// and stdout. See docs/design.md, "Worker protocol".
 /// </summary>
 /// <remarks>
-/// A frame is a type byte, the payload length (4 bytes, little endian) and the payload. Numbers
-/// in payloads are unsigned LEB128 varints; strings are a varint byte length and UTF-8. Both hello
+/// A frame is a type byte, the payload length (4 bytes, little endian) and the payload. Payloads
+/// are written with <see cref="PayloadWriter"/> and read with <see cref="PayloadReader"/>, so they use
+/// the <see cref="WireCodec"/> encodings: unsigned LEB128 varints, strings a varint byte length and UTF-8. Both hello
 /// frames start with <see cref="Magic"/> and the version in every protocol version, so either side
 /// can refuse a peer of another version before reading anything else.
 /// </remarks>
@@ -62,191 +60,13 @@ internal static class WorkerProtocol
     public const int HeaderLength = 5;
 
     public static ReadOnlySpan<byte> Magic => "TLYW"u8;
+
+    /// <summary>What a frame's payload is called in the <see cref="PayloadReader"/>'s messages.</summary>
+    public const string Subject = "a worker protocol frame";
 }
 
 /// <summary>A frame just read; <see cref="Payload"/> is valid until the next read.</summary>
 internal readonly record struct Frame(FrameType Type, ReadOnlyMemory<byte> Payload);
-
-/// <summary>Reads frames from a stream. One reader per stream; not thread-safe.</summary>
-internal sealed class FrameReader(Stream stream)
-{
-    private readonly byte[] _header = new byte[WorkerProtocol.HeaderLength];
-    private byte[] _payload = new byte[4096];
-
-    /// <summary>The next frame, or null when the stream ends cleanly between frames.</summary>
-    /// <exception cref="EndOfStreamException">The stream ends inside a frame.</exception>
-    /// <exception cref="InvalidDataException">A length over <see cref="TallyDefaults.WorkerMaxFrameBytes"/>: not the protocol.</exception>
-    public async ValueTask<Frame?> ReadAsync(CancellationToken cancellationToken)
-    {
-        int got = await stream.ReadAtLeastAsync(_header, _header.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        if (got == 0)
-        {
-            return null;
-        }
-
-        if (got < _header.Length)
-        {
-            throw new EndOfStreamException("the stream ends inside a frame header");
-        }
-
-        uint length = BinaryPrimitives.ReadUInt32LittleEndian(_header.AsSpan(1));
-        if (length > TallyDefaults.WorkerMaxFrameBytes)
-        {
-            throw new InvalidDataException($"a frame of {length:N0} bytes is over the limit; the stream is not the worker protocol");
-        }
-
-        if (_payload.Length < length)
-        {
-            _payload = new byte[Math.Max(length, (uint)_payload.Length * 2)];
-        }
-
-        await stream.ReadExactlyAsync(_payload.AsMemory(0, (int)length), cancellationToken).ConfigureAwait(false);
-        return new Frame((FrameType)_header[0], _payload.AsMemory(0, (int)length));
-    }
-}
-
-/// <summary>Builds one frame at a time in a reused buffer, header included, so it goes out in one write.</summary>
-internal sealed class FrameBuilder
-{
-    private byte[] _buffer = new byte[1024];
-    private int _length;
-
-    public FrameBuilder Start(FrameType type)
-    {
-        _buffer[0] = (byte)type;
-        _length = WorkerProtocol.HeaderLength;
-        return this;
-    }
-
-    public FrameBuilder Byte(byte value)
-    {
-        Ensure(1);
-        _buffer[_length++] = value;
-        return this;
-    }
-
-    public FrameBuilder Varint(long value)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(value);
-        Ensure(10);
-        ulong v = (ulong)value;
-        while (v >= 0x80)
-        {
-            _buffer[_length++] = (byte)(v | 0x80);
-            v >>= 7;
-        }
-
-        _buffer[_length++] = (byte)v;
-        return this;
-    }
-
-    public FrameBuilder String(string value)
-    {
-        int bytes = Encoding.UTF8.GetByteCount(value);
-        Varint(bytes);
-        Ensure(bytes);
-        _length += Encoding.UTF8.GetBytes(value, _buffer.AsSpan(_length));
-        return this;
-    }
-
-    public FrameBuilder Bytes(ReadOnlySpan<byte> value)
-    {
-        Ensure(value.Length);
-        value.CopyTo(_buffer.AsSpan(_length));
-        _length += value.Length;
-        return this;
-    }
-
-    /// <summary>Fills in the length and returns the whole frame; valid until the next <see cref="Start"/>.</summary>
-    public ReadOnlyMemory<byte> Finish()
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(1), (uint)(_length - WorkerProtocol.HeaderLength));
-        return _buffer.AsMemory(0, _length);
-    }
-
-    private void Ensure(int more)
-    {
-        if (_buffer.Length - _length < more)
-        {
-            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + more));
-        }
-    }
-}
-
-/// <summary>Reads the fields of a payload in order; any shortfall or excess is <see cref="InvalidDataException"/>.</summary>
-internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
-{
-    private readonly ReadOnlySpan<byte> _data = payload;
-    private int _pos;
-
-    public byte Byte()
-    {
-        if (_pos >= _data.Length)
-        {
-            throw Malformed();
-        }
-
-        return _data[_pos++];
-    }
-
-    public long Varint()
-    {
-        ulong value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            byte b = Byte();
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80)
-            {
-                return value <= long.MaxValue ? (long)value : throw Malformed();
-            }
-        }
-
-        throw Malformed();
-    }
-
-    public int Int32()
-    {
-        long value = Varint();
-        return value <= int.MaxValue ? (int)value : throw Malformed();
-    }
-
-    public string String()
-    {
-        var bytes = Bytes(Int32());
-        return Encoding.UTF8.GetString(bytes);
-    }
-
-    public ReadOnlySpan<byte> Bytes(int count)
-    {
-        if (count > _data.Length - _pos)
-        {
-            throw Malformed();
-        }
-
-        var bytes = _data.Slice(_pos, count);
-        _pos += count;
-        return bytes;
-    }
-
-    public ReadOnlySpan<byte> Rest()
-    {
-        var rest = _data[_pos..];
-        _pos = _data.Length;
-        return rest;
-    }
-
-    /// <summary>Checks that every byte was read: a longer payload is another version's frame.</summary>
-    public readonly void End()
-    {
-        if (_pos != _data.Length)
-        {
-            throw Malformed();
-        }
-    }
-
-    private static InvalidDataException Malformed() => new("a worker protocol frame is malformed");
-}
 
 /// <summary>Parent to worker, first frame.</summary>
 internal static class HelloFrame
@@ -310,7 +130,7 @@ internal sealed record TaskFrame(long TaskId, string Path, string Name, string M
 
     public static TaskFrame Read(ReadOnlySpan<byte> data)
     {
-        var payload = new PayloadReader(data);
+        var payload = new PayloadReader(data, WorkerProtocol.Subject);
         var task = new TaskFrame(payload.Varint(), payload.String(), payload.String(), payload.String(), payload.Int32(), payload.Int32());
         payload.End();
         return task;
@@ -330,7 +150,7 @@ internal sealed record TaskFigures(long TaskId, long StoredBytes, long Bytes, lo
 
     public static TaskFigures Read(ReadOnlySpan<byte> data)
     {
-        var payload = new PayloadReader(data);
+        var payload = new PayloadReader(data, WorkerProtocol.Subject);
         var figures = new TaskFigures(payload.Varint(), payload.Varint(), payload.Varint(), payload.Varint(), payload.Byte() != 0);
         payload.End();
         return figures;
@@ -350,7 +170,7 @@ internal sealed record TaskFailed(long TaskId, TaskFailure Kind, string Source, 
 
     public static TaskFailed Read(ReadOnlySpan<byte> data)
     {
-        var payload = new PayloadReader(data);
+        var payload = new PayloadReader(data, WorkerProtocol.Subject);
         var failed = new TaskFailed(payload.Varint(), (TaskFailure)payload.Byte(), payload.String(), payload.Varint(), payload.String());
         payload.End();
         return failed;
@@ -376,12 +196,12 @@ internal static class SimpleFrames
 
     public static string ReadError(ReadOnlySpan<byte> data)
     {
-        var payload = new PayloadReader(data);
+        var payload = new PayloadReader(data, WorkerProtocol.Subject);
         string message = payload.String();
         payload.End();
         return message;
     }
 
     /// <summary>The task id every worker frame but the hello reply and error starts with.</summary>
-    public static long ReadTaskId(ReadOnlySpan<byte> data) => new PayloadReader(data).Varint();
+    public static long ReadTaskId(ReadOnlySpan<byte> data) => new PayloadReader(data, WorkerProtocol.Subject).Varint();
 }

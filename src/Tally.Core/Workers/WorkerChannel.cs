@@ -49,7 +49,7 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
                 throw new InvalidDataException($"frame type {(byte)frame.Type}");
             }
 
-            var payload = new PayloadReader(frame.Payload.Span);
+            var payload = new PayloadReader(frame.Payload.Span, WorkerProtocol.Subject);
             int version = HelloFrame.ReadVersion(ref payload);
             if (version != WorkerProtocol.Version)
             {
@@ -105,7 +105,7 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
                         progress(TaskFigures.Read(frame.Payload.Span));
                         break;
                     case FrameType.TableChunk:
-                        var payload = new PayloadReader(frame.Payload.Span);
+                        var payload = new PayloadReader(frame.Payload.Span, WorkerProtocol.Subject);
                         payload.Varint();
                         table.Write(payload.Rest());
                         break;

@@ -100,7 +100,7 @@ public static class WorkerHost
             return $"expected a hello frame, got frame type {(byte)first.Type}";
         }
 
-        var payload = new PayloadReader(first.Payload.Span);
+        var payload = new PayloadReader(first.Payload.Span, WorkerProtocol.Subject);
         int version = HelloFrame.ReadVersion(ref payload);
         return version == WorkerProtocol.Version
             ? null
