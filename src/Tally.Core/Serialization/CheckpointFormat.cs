@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
 using Tally.Aggregation;
 using Tally.Parsing;
 using Tally.Sources;
@@ -30,54 +28,43 @@ internal sealed record CheckpointInfo(
 /// the source's table in <see cref="CountTableFormat"/>, which has another.
 /// </summary>
 /// <remarks>
-/// Layout: <c>"TLYC"</c>, version byte (1), header length (int32, little endian), the header
-/// (<see cref="BinaryWriter"/> encoding of <see cref="CheckpointInfo"/>), the CRC-32 of everything
-/// before it (4 bytes), then the table. The header comes first and is checked alone, so a stale
-/// checkpoint is told apart without reading its table.
+/// Layout: a header record in the shared <see cref="Envelope"/>: <c>"TLYC"</c>, version byte (2),
+/// header length (varint), the header (the <see cref="CheckpointInfo"/> fields in order, written
+/// with <see cref="PayloadWriter"/>), the CRC-32 of everything before it (4 bytes); then the table.
+/// The header comes first and is checked alone, so a stale checkpoint is told apart without reading
+/// its table. A field added to <see cref="CheckpointInfo"/> is one line in <see cref="Write"/> and
+/// one in <see cref="ReadHeader"/>, and a new <see cref="Version"/>: older checkpoints are then
+/// reported unreadable, and counted again.
 /// </remarks>
 internal static class CheckpointFormat
 {
-    private const byte Version = 1;
-    private const int PrefixLength = 9;
+    /// <summary>Version 1 wrote its header with <see cref="BinaryWriter"/> and an int32 length.</summary>
+    public const byte Version = 2;
 
     /// <summary>Headers are small (a path and five examples); anything bigger is damage, not data.</summary>
     private const int MaxHeaderLength = 64 << 20;
 
-    private static ReadOnlySpan<byte> Magic => "TLYC"u8;
+    private static readonly Envelope s_envelope = new("TLYC", Version, "Tally checkpoint");
 
     public static void Write(Stream destination, CheckpointInfo info, CountTable table)
     {
-        var header = new MemoryStream();
-        header.Write(Magic);
-        header.WriteByte(Version);
-        header.Write(new byte[4]);
-        using (var writer = new BinaryWriter(header, Encoding.UTF8, leaveOpen: true))
+        var header = new PayloadWriter()
+            .String(info.Format)
+            .String(info.Stamp.FullPath)
+            .Varint(info.Stamp.Length)
+            .Varint(info.Stamp.LastWriteUtcTicks)
+            .Boolean(info.IsCompressed)
+            .Varint(info.StoredBytes)
+            .Varint(info.Bytes)
+            .Varint(info.Rows)
+            .Varint(info.SkippedRows)
+            .Varint(info.SkippedExamples.Count);
+        foreach (var row in info.SkippedExamples)
         {
-            writer.Write(info.Format);
-            writer.Write(info.Stamp.FullPath);
-            writer.Write(info.Stamp.Length);
-            writer.Write(info.Stamp.LastWriteUtcTicks);
-            writer.Write(info.IsCompressed);
-            writer.Write(info.StoredBytes);
-            writer.Write(info.Bytes);
-            writer.Write(info.Rows);
-            writer.Write(info.SkippedRows);
-            writer.Write(info.SkippedExamples.Count);
-            foreach (var row in info.SkippedExamples)
-            {
-                writer.Write(row.Line);
-                writer.Write(row.Reason);
-                writer.Write(row.Text.Length);
-                writer.Write(row.Text);
-            }
+            header.Varint(row.Line).String(row.Reason).Varint(row.Text.Length).Bytes(row.Text);
         }
 
-        var bytes = header.GetBuffer().AsSpan(0, (int)header.Length);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.Slice(5), bytes.Length - PrefixLength);
-        Span<byte> crc = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(crc, ZlibNative.Crc32(0, bytes));
-        destination.Write(bytes);
-        destination.Write(crc);
+        s_envelope.WriteHeader(destination, header.Finish().Span);
         CountTableFormat.Write(table, destination);
     }
 
@@ -85,65 +72,35 @@ internal static class CheckpointFormat
     /// <exception cref="InvalidDataException">Not a checkpoint, another version, cut short, or a checksum mismatch.</exception>
     public static CheckpointInfo ReadHeader(Stream source)
     {
-        Span<byte> prefix = stackalloc byte[PrefixLength];
-        if (source.ReadAtLeast(prefix, PrefixLength, throwOnEndOfStream: false) < PrefixLength || !prefix.StartsWith(Magic))
+        // The checksum matched, so a malformed header past this point is a writer bug.
+        var header = new PayloadReader(s_envelope.ReadHeader(source, MaxHeaderLength).Span, "Tally checkpoint header");
+        var info = new CheckpointInfo(
+            Format: header.String(),
+            Stamp: new FileStamp(header.String(), header.Varint(), header.Varint()),
+            IsCompressed: header.Boolean(),
+            StoredBytes: header.Varint(),
+            Bytes: header.Varint(),
+            Rows: header.Varint(),
+            SkippedRows: header.Varint(),
+            SkippedExamples: ReadExamples(ref header));
+        header.End();
+        return info;
+    }
+
+    private static RejectedRow[] ReadExamples(ref PayloadReader header)
+    {
+        int count = header.Int32();
+        if (count > TallyDefaults.RejectExamplesPerSource)
         {
-            throw new InvalidDataException("not a Tally checkpoint (bad magic)");
+            throw new InvalidDataException("Tally checkpoint holds too many examples");
         }
 
-        if (prefix[4] != Version)
+        var examples = new RejectedRow[count];
+        for (int i = 0; i < count; i++)
         {
-            throw new InvalidDataException($"Tally checkpoint version {prefix[4]} is not supported (expected {Version})");
+            examples[i] = new RejectedRow(header.Varint(), header.String(), header.Bytes(header.Int32()).ToArray());
         }
 
-        int length = BinaryPrimitives.ReadInt32LittleEndian(prefix.Slice(5));
-        if (length is < 0 or > MaxHeaderLength)
-        {
-            throw new InvalidDataException("Tally checkpoint header length is out of range");
-        }
-
-        var header = new byte[length + 4];
-        if (source.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
-        {
-            throw new InvalidDataException("Tally checkpoint header is cut short");
-        }
-
-        uint crc = ZlibNative.Crc32(ZlibNative.Crc32(0, prefix), header.AsSpan(0, length));
-        if (crc != BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(length)))
-        {
-            throw new InvalidDataException("Tally checkpoint header checksum mismatch");
-        }
-
-        try
-        {
-            using var reader = new BinaryReader(new MemoryStream(header, 0, length), Encoding.UTF8);
-            string format = reader.ReadString();
-            var stamp = new FileStamp(reader.ReadString(), reader.ReadInt64(), reader.ReadInt64());
-            bool compressed = reader.ReadBoolean();
-            long storedBytes = reader.ReadInt64();
-            long bytes = reader.ReadInt64();
-            long rows = reader.ReadInt64();
-            long skipped = reader.ReadInt64();
-            int count = reader.ReadInt32();
-            if (count is < 0 or > TallyDefaults.RejectExamplesPerSource)
-            {
-                throw new InvalidDataException("Tally checkpoint holds too many examples");
-            }
-
-            var examples = new RejectedRow[count];
-            for (int i = 0; i < count; i++)
-            {
-                long line = reader.ReadInt64();
-                string reason = reader.ReadString();
-                examples[i] = new RejectedRow(line, reason, reader.ReadBytes(reader.ReadInt32()));
-            }
-
-            return new CheckpointInfo(format, stamp, compressed, storedBytes, bytes, rows, skipped, examples);
-        }
-        catch (EndOfStreamException e)
-        {
-            // Only a writer bug gets here: the checksum matched, so these are the bytes written.
-            throw new InvalidDataException("Tally checkpoint header is malformed", e);
-        }
+        return examples;
     }
 }
