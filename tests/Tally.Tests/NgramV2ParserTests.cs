@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Tally.Aggregation;
-using Tally.Parsing;
+using Tally.Formats.NgramV2;
 
 namespace Tally.Tests;
 

@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Text;
 using Tally.Aggregation;
+using Tally.Parsing;
 
-namespace Tally.Parsing;
+namespace Tally.Formats.NgramV2;
 
 /// <summary>
 /// Folds Google Books Ngram v2 rows (<c>ngram TAB year TAB match_count TAB volume_count</c>)

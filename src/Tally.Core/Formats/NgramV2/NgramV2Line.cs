@@ -1,4 +1,4 @@
-namespace Tally.Parsing;
+namespace Tally.Formats.NgramV2;
 
 /// <summary>
 /// The careful parser of one v2 line: the definition of a well-formed row, and the message for
