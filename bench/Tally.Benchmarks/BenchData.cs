@@ -1,4 +1,4 @@
-using Tally.Generation;
+using Tally.Cli.Generation;
 
 namespace Tally.Benchmarks;
 

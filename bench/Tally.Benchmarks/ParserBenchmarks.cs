@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Tally.Aggregation;
-using Tally.Parsing;
+using Tally.Formats.NgramV2;
 
 namespace Tally.Benchmarks;
 

@@ -1,4 +1,5 @@
 using Tally.Engine;
+using Tally.Formats.NgramV2;
 using Tally.Mapping;
 using Tally.Workers;
 

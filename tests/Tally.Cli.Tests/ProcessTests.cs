@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Tally.Generation;
+using Tally.Cli.Generation;
 using Xunit.Abstractions;
 
 namespace Tally.Cli.Tests;

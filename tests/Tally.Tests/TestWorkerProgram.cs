@@ -1,4 +1,5 @@
 using Tally.Aggregation;
+using Tally.Formats.NgramV2;
 using Tally.Mapping;
 using Tally.Tests.Support;
 using Tally.Workers;

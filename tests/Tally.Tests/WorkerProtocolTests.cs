@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Pipes;
 using Tally.Aggregation;
+using Tally.Formats.NgramV2;
 using Tally.Mapping;
 using Tally.Serialization;
 using Tally.Tests.Support;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Tally.Cli.Rendering;
-using Tally.Generation;
+using Tally.Cli.Generation;
 
 namespace Tally.Cli.Commands;
 

@@ -123,7 +123,7 @@ public sealed class CountTable
 
     [DoesNotReturn]
     internal static void ThrowOverflow(ReadOnlySpan<byte> key)
-        => throw new OverflowException($"the total of \"{Parsing.NgramV2Parser.Display(key)}\" passes 2^63-1");
+        => throw new OverflowException($"the total of \"{Formats.KeyText.Display(key)}\" passes 2^63-1");
 
     /// <summary>Asks the processor to bring the slot where a key of <paramref name="hash"/> starts probing into the cache.</summary>
     /// <remarks>A hint only: nothing is read or written, and on processors without a prefetch instruction it does nothing.</remarks>

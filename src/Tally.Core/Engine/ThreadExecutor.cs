@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Tally.Formats.NgramV2;
 using Tally.Sources;
 
 namespace Tally.Engine;
@@ -66,7 +67,7 @@ internal sealed class ThreadExecutor : ISourceExecutor
     /// examples), and a map step of the user's may count rows its own way.
     /// </remarks>
     private static bool LinesFromRows(CountOptions options)
-        => options.MalformedRows == MalformedRowPolicy.Fail && options.MapStep is Mapping.NgramV2MapStep;
+        => options.MalformedRows == MalformedRowPolicy.Fail && options.MapStep is NgramV2MapStep;
 
     private static async Task ReadAllAsync(JobContext context, ChannelWriter<WorkItem> blocks, ChannelWriter<SourceState> finished, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Tally.Aggregation;
+using Tally.Formats.NgramV2;
 
 namespace Tally.Mapping;
 

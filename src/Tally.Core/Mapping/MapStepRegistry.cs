@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Tally.Formats.NgramV2;
 
 namespace Tally.Mapping;
 

@@ -60,6 +60,3 @@ public sealed class RejectSink
     /// <summary>Tells the spill that the rows that follow belong to a new block; see <see cref="RejectSpill"/>.</summary>
     internal void StartBlock() => _spill?.StartSegment();
 }
-
-/// <summary>A malformed row: its line number, what is wrong, and its bytes (without the newline).</summary>
-public sealed record RejectedRow(long Line, string Reason, byte[] Text);

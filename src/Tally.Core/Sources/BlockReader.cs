@@ -1,4 +1,5 @@
 using System.Buffers;
+using Tally.Formats;
 
 namespace Tally.Sources;
 
@@ -14,7 +15,7 @@ internal readonly record struct BlockData(byte[] Buffer, int Length, long FirstL
     public int CountLines() => CountLines(Span);
 
     /// <summary>Lines in <paramref name="bytes"/>: its newlines, plus one for a final line without one.</summary>
-    public static int CountLines(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? 0 : bytes.Count((byte)'\n') + (bytes[^1] == (byte)'\n' ? 0 : 1);
+    public static int CountLines(ReadOnlySpan<byte> bytes) => ByteScan.CountLines(bytes);
 
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 }

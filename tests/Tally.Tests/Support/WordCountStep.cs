@@ -23,9 +23,12 @@ internal sealed class WordCountStep : MapStep
             var rest = block[offset..];
             int end = rest.IndexOf((byte)'\n');
             var line = (end < 0 ? rest : rest[..end]).TrimEnd((byte)'\r');
+            int next = offset + (end < 0 ? rest.Length : end + 1);
             if (line.Contains((byte)0))
             {
                 context.Malformed(block, offset, "a NUL byte: this is not text");   // throws "path:line: ..."
+                offset = next;   // in skip mode it returns: leave the line out
+                continue;
             }
 
             foreach (var word in line.Split((byte)' '))
@@ -37,7 +40,7 @@ internal sealed class WordCountStep : MapStep
             }
 
             lines++;
-            offset += end < 0 ? rest.Length : end + 1;
+            offset = next;
         }
 
         return lines;

@@ -1,7 +1,8 @@
 using Tally.Aggregation;
+using Tally.Mapping;
 using Tally.Parsing;
 
-namespace Tally.Mapping;
+namespace Tally.Formats.NgramV2;
 
 /// <summary>
 /// The built-in map step for Google Books Ngram v2 rows (<c>ngram TAB year TAB match_count TAB volume_count</c>):

@@ -5,10 +5,10 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 
-namespace Tally.Generation;
+namespace Tally.Cli.Generation;
 
 /// <summary>Shape of the synthetic Google Books Ngram v2 files written by <see cref="NgramV2Generator"/>.</summary>
-public sealed record NgramV2GeneratorOptions
+internal sealed record NgramV2GeneratorOptions
 {
     /// <summary>Seed of the pseudo-random stream; the same options always give the same bytes.</summary>
     public int Seed { get; init; } = 1;
@@ -47,7 +47,7 @@ public sealed record NgramV2GeneratorOptions
 /// <param name="DistinctNgrams">Distinct ngrams in the file.</param>
 /// <param name="Bytes">Uncompressed size in bytes.</param>
 /// <param name="MaxRowCount">The largest match_count of a single row.</param>
-public sealed record NgramV2FileStats(string Path, long Rows, long DistinctNgrams, long Bytes, long MaxRowCount);
+internal sealed record NgramV2FileStats(string Path, long Rows, long DistinctNgrams, long Bytes, long MaxRowCount);
 
 /// <summary>Writes reproducible synthetic files in the Google Books Ngram v2 1-gram format.</summary>
 /// <remarks>
@@ -56,7 +56,7 @@ public sealed record NgramV2FileStats(string Path, long Rows, long DistinctNgram
 /// pure function of the options and the letter on a given runtime (setup uses Math.Pow and
 /// Math.Log, whose last bit may differ between C runtimes).
 /// </remarks>
-public static class NgramV2Generator
+internal static class NgramV2Generator
 {
     private const string FileNamePrefix = "googlebooks-eng-all-1gram-20120701-";
 

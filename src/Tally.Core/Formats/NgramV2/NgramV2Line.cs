@@ -1,4 +1,4 @@
-namespace Tally.Parsing;
+namespace Tally.Formats.NgramV2;
 
 /// <summary>
 /// The careful parser of one v2 line: the definition of a well-formed row, and the message for
@@ -68,7 +68,7 @@ internal static class NgramV2Line
         string name = s_names[column - 1];
         if (field.IsEmpty || field.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
         {
-            problem = $"column {column} ({name}): \"{NgramV2Parser.Display(field)}\" is not a non-negative integer";
+            problem = $"column {column} ({name}): \"{KeyText.Display(field)}\" is not a non-negative integer";
             return false;
         }
 
@@ -78,7 +78,7 @@ internal static class NgramV2Line
             long digit = b - '0';
             if (value > (long.MaxValue - digit) / 10)
             {
-                problem = $"column {column} ({name}): \"{NgramV2Parser.Display(field)}\" does not fit in a signed 64-bit integer";
+                problem = $"column {column} ({name}): \"{KeyText.Display(field)}\" does not fit in a signed 64-bit integer";
                 return false;
             }
 
