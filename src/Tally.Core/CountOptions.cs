@@ -6,7 +6,7 @@ public sealed partial record CountOptions
     /// <summary>The defaults.</summary>
     public static CountOptions Default { get; } = new();
 
-    /// <summary>Map workers (threads, or worker processes with <see cref="ExecutorKind.Processes"/>), and the threads the result's sorted output uses; defaults to the processor count.</summary>
+    /// <summary>Map workers (threads, worker processes or slots, as the <see cref="Executor"/> understands them; 1 to <see cref="TallyDefaults.MaxWorkers"/>), and the threads the result's sorted output uses; defaults to the processor count.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Sources read at the same time; defaults to one more than <see cref="Workers"/>.</summary>
@@ -57,49 +57,40 @@ public sealed partial record CountOptions
 
     internal int EffectiveConcurrentSources => ConcurrentSources ?? (Workers + 1);
 
-    internal void Validate()
+    /// <summary>Throws when the options do not make sense together or in range.</summary>
+    /// <exception cref="CountOptionsException">Names the option and what is wrong with it.</exception>
+    public void Validate()
     {
         ValidateExecution();
-        if (Workers < 1)
+        if (Workers is < 1 or > TallyDefaults.MaxWorkers)
         {
-            throw new ArgumentOutOfRangeException(nameof(Workers), Workers, "At least one worker is needed.");
+            throw new CountOptionsException(nameof(Workers), $"must be between 1 and {TallyDefaults.MaxWorkers}, not {Workers}");
         }
 
         if (EffectiveConcurrentSources < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(ConcurrentSources), ConcurrentSources, "At least one source must be read at a time.");
+            throw new CountOptionsException(nameof(ConcurrentSources), $"must be at least 1, not {ConcurrentSources}");
         }
 
-        if (BlockSize < 16)
+        if (BlockSize < TallyDefaults.MinBlockSize)
         {
-            throw new ArgumentOutOfRangeException(nameof(BlockSize), BlockSize, "Blocks must be at least 16 bytes.");
+            throw new CountOptionsException(nameof(BlockSize), $"must be at least {TallyDefaults.MinBlockSize} bytes, not {BlockSize}");
         }
 
-        if (MaxLineLength < BlockSize)
+        if (MaxLineLength < BlockSize || MaxLineLength > TallyDefaults.MaxLineLengthCeiling)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxLineLength), MaxLineLength, "The line limit must be at least one block.");
-        }
-
-        if (MaxLineLength > TallyDefaults.MaxLineLengthCeiling)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaxLineLength), MaxLineLength, "The line limit must be at most 1 GiB.");
-        }
-
-        if (Executor == ExecutorKind.Processes && (MalformedRows == MalformedRowPolicy.Skip || BrokenSources == BrokenSourcePolicy.Skip))
-        {
-            // Version 1 of the worker protocol carries no skipped rows or left-out files, so a
-            // worker would fail where the caller asked to skip: refuse rather than mislead.
-            throw new ArgumentException("Skipping malformed rows or broken files is not supported with worker processes yet; use the thread executor.", nameof(Executor));
+            throw new CountOptionsException(nameof(MaxLineLength),
+                $"must be between the block size ({BlockSize:N0}) and {TallyDefaults.MaxLineLengthCeiling:N0} bytes, not {MaxLineLength:N0}");
         }
 
         if (RejectsPath is not null && MalformedRows != MalformedRowPolicy.Skip)
         {
-            throw new ArgumentException("A rejects file needs MalformedRows = Skip: without it no row is ever skipped.", nameof(RejectsPath));
+            throw new CountOptionsException(nameof(RejectsPath), "needs malformed rows to be skipped: without that the first malformed row stops the count");
         }
 
         if (ProgressInterval <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(ProgressInterval), ProgressInterval, "The progress interval must be positive.");
+            throw new CountOptionsException(nameof(ProgressInterval), $"must be positive, not {ProgressInterval}");
         }
     }
 }

@@ -11,6 +11,14 @@ public static partial class TallyDefaults
     /// </remarks>
     public const int BlockSize = 1 << 20;
 
+    /// <summary>The smallest block size allowed.</summary>
+    /// <remarks>Tests use blocks this small so that rows cross every block edge; a block must hold more than a line end.</remarks>
+    public const int MinBlockSize = 16;
+
+    /// <summary>The most map workers a job may have.</summary>
+    /// <remarks>Far beyond any core count; a larger number is a typo, and each worker holds its own tables.</remarks>
+    public const int MaxWorkers = 4096;
+
     /// <summary>Longest line accepted before the job fails with a clear error.</summary>
     /// <remarks>
     /// A reader doubles its buffer to hold a line longer than a block; this caps that growth so a

@@ -87,7 +87,7 @@ public sealed class BadInputTests : IDisposable
         var run = await _cli.RunAsync(["count", good, "--rejects", _cli.PathOf("r.tsv")]);
 
         Assert.Equal(2, run.ExitCode);
-        Assert.Contains("--rejects needs --skip-bad", run.Error, StringComparison.Ordinal);
+        Assert.Contains("--rejects needs malformed rows to be skipped", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -307,7 +307,7 @@ public sealed class BadInputTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(["abc\t7"], run.OutLines);
-        Assert.Equal("tally: standard input cannot be checkpointed; it is read in full on every run\n", run.Error);
+        Assert.Equal("tally: <stdin> is read once, so it cannot be checkpointed; it is read in full on every run\n", run.Error);
         Assert.Empty(Directory.GetFiles(checkpoints));
     }
 

@@ -1,3 +1,4 @@
+using Tally.Workers;
 using System.Buffers.Binary;
 using Tally.Cli.Rendering;
 using Tally.Engine;
@@ -77,7 +78,7 @@ public sealed class ExecutorOptionTests : IDisposable
     [Fact]
     public async Task Worker_AnswersAHelloOnStdout_AndEndsWhenStdinEnds()
     {
-        byte[] hello = [0x01, 0, 0, 0, 0, .. "TLYW"u8, 1];
+        byte[] hello = [0x01, 0, 0, 0, 0, .. "TLYW"u8, WorkerHost.ProtocolVersion];
         BinaryPrimitives.WriteUInt32LittleEndian(hello.AsSpan(1), (uint)(hello.Length - 5));
         var stdout = new MemoryStream();
         var error = new StringWriter();
@@ -96,7 +97,7 @@ public sealed class ExecutorOptionTests : IDisposable
         var reply = stdout.ToArray();
         Assert.Equal(0x81, reply[0]);
         Assert.Equal("TLYW"u8.ToArray(), reply.AsSpan(5, 4).ToArray());
-        Assert.Equal(1, reply[9]);
+        Assert.Equal(WorkerHost.ProtocolVersion, reply[9]);
         Assert.True(reply.AsSpan(10).IndexOf("ngram-v2"u8) >= 0, "the reply lists the built-in map step");
     }
 }

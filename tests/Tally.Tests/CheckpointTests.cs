@@ -1,5 +1,6 @@
 using Tally.Engine;
 using Tally.Serialization;
+using Tally.Execution;
 using Tally.Sources;
 using Tally.Tests.Support;
 
@@ -193,14 +194,14 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public async Task Checkpoint_SaveCancelled_StopsAtOnce_AndLeavesNoFile()
     {
-        var store = new CheckpointStore(Checkpoints);
+        var store = new CheckpointStore(Checkpoints, Options());
         var table = new Aggregation.CountTable();
         for (int i = 0; i < 200_000; i++)
         {
             table.Add(System.Text.Encoding.UTF8.GetBytes($"ngram{i}"), i);
         }
 
-        var info = new CheckpointInfo(CheckpointStore.Format, new FileStamp(Path.GetFullPath(_paths[0]), 1, 2), false, 1, 1, 1, 0, []);
+        var info = store.Describe(new SourceIdentity($"file:{Path.GetFullPath(_paths[0])}", "size=1;mtime=2"), new SourceFigures(1, 1, 1, false), 0, []);
         using var cancelled = new CancellationTokenSource();
         await cancelled.CancelAsync();
 

@@ -142,7 +142,7 @@ public sealed class LineLimitTests
     [Fact]
     public void Options_LimitBelowABlockOrAboveTheCeiling_AreRejected()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => CountJob.Start([], new CountOptions { BlockSize = 1024, MaxLineLength = 1000 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => CountJob.Start([], new CountOptions { MaxLineLength = TallyDefaults.MaxLineLengthCeiling + 1 }));
+        Assert.Throws<CountOptionsException>(() => CountJob.Start([], new CountOptions { BlockSize = 1024, MaxLineLength = 1000 }));
+        Assert.Throws<CountOptionsException>(() => CountJob.Start([], new CountOptions { MaxLineLength = TallyDefaults.MaxLineLengthCeiling + 1 }));
     }
 }

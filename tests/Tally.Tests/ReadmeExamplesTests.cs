@@ -1,5 +1,6 @@
 using System.Text;
 using Tally.Engine;
+using Tally.Executors.Processes;
 using Tally.Mapping;
 using Tally.Sources;
 using Tally.Tests.Support;
@@ -19,7 +20,7 @@ public sealed class WorkingDirectoryTests;
 public sealed class ReadmeExamplesTests : IDisposable
 {
     /// <summary>README lines the tests replace, each with the reason in the test.</summary>
-    private static readonly string[] s_substituted = ["WorkerCommand = WorkerCommand.ForCurrentProcess(\"worker\"),"];
+    private static readonly string[] s_substituted = ["Executor = new ProcessExecutor(WorkerCommand.ForCurrentProcess(\"worker\")),"];
 
     /// <summary>The files that hold the README's examples.</summary>
     private static readonly string[] s_exampleFiles = ["ReadmeExamplesTests.cs", "Support/WordCountStep.cs", "TestWorkerProgram.cs"];
@@ -87,10 +88,9 @@ public sealed class ReadmeExamplesTests : IDisposable
             var options = new CountOptions
             {
                 MapStep = new WordCountStep(),
-                Executor = ExecutorKind.Processes,
-                Workers = 4,
                 // Substituted: ForCurrentProcess would restart the test host, not a worker program.
-                WorkerCommand = TestWorker.Command(),
+                Executor = new ProcessExecutor(TestWorker.Command()),
+                Workers = 4,
             };
             var result = await CountJob.Start(InputResolver.Resolve(args), options);
             Console.WriteLine($"{result.Count:N0} distinct words");

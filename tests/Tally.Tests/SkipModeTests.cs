@@ -186,6 +186,6 @@ public sealed class SkipModeTests
     [Fact]
     public void Options_RejectsWithoutSkip_AreRejected()
     {
-        Assert.Throws<ArgumentException>(() => CountJob.Start([], new CountOptions { RejectsPath = "r.tsv" }));
+        Assert.Equal("RejectsPath", Assert.Throws<CountOptionsException>(() => CountJob.Start([], new CountOptions { RejectsPath = "r.tsv" })).Option);
     }
 }

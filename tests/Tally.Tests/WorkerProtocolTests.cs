@@ -1,3 +1,4 @@
+using Tally.Execution;
 using System.Buffers.Binary;
 using System.IO.Pipes;
 using Tally.Aggregation;
@@ -34,15 +35,15 @@ public sealed class WorkerProtocolTests
         string path = folder.Write("rows.gz", RandomNgrams.Gzip(rows));
         await using var session = new Session(MapStepRegistry.WithBuiltIns());
         await session.Channel.HandshakeAsync("test", CancellationToken.None);
-        var progress = new List<TaskFigures>();
+        var progress = new List<SourceFigures>();
 
-        var result = await session.Channel.RunAsync(new TaskFrame(7, path, "rows.gz", NgramV2MapStep.StepName, 512, 1 << 16),
-            progress.Add, _ => false, CancellationToken.None).WaitAsync(s_guard);
+        var result = await session.Channel.RunAsync(Frame(7, path, "rows.gz", 512),
+            progress.Add, _ => false, null, CancellationToken.None).WaitAsync(s_guard);
 
-        Assert.Equal(ReferenceCount.Count([rows]), Totals(result.Table));
-        Assert.Equal(new TaskFigures(7, new FileInfo(path).Length, rows.Length, rows.AsSpan().Count((byte)'\n'), true), result.Figures);
+        Assert.Null(result.Error);
+        Assert.Equal(ReferenceCount.Count([rows]), Totals(Assert.Single(result.Tables)));
+        Assert.Equal(new SourceFigures(new FileInfo(path).Length, rows.Length, rows.AsSpan().Count((byte)'\n'), true), progress[^1]);
         Assert.True(progress.Count > 10);
-        Assert.Equal(result.Figures.Rows, progress[^1].Rows);
         Assert.Equal(0, await session.EndAsync());
     }
 
@@ -54,15 +55,16 @@ public sealed class WorkerProtocolTests
         await using var session = new Session(MapStepRegistry.WithBuiltIns());
         await session.Channel.HandshakeAsync("test", CancellationToken.None);
 
-        var error = await Assert.ThrowsAsync<TallyDataException>(() =>
-            session.Channel.RunAsync(new TaskFrame(0, path, "data/bad.tsv", NgramV2MapStep.StepName, 64, 1 << 16), _ => { }, _ => false, CancellationToken.None).WaitAsync(s_guard));
+        var failed = await session.Channel.RunAsync(Frame(0, path, "data/bad.tsv", 64), _ => { }, _ => false, null, CancellationToken.None).WaitAsync(s_guard);
 
+        var error = Assert.IsType<TallyDataException>(failed.Error);
         Assert.Equal("data/bad.tsv:2: expected 4 TAB-separated columns, found 3", error.Message);
+        Assert.False(failed.IsBroken);
 
         // The worker survives a bad task and serves the next.
         string good = folder.Write("good.tsv", "b\t1\t5\t1\n"u8.ToArray());
-        var result = await session.Channel.RunAsync(new TaskFrame(1, good, "good.tsv", NgramV2MapStep.StepName, 64, 1 << 16), _ => { }, _ => false, CancellationToken.None);
-        Assert.Equal(5, result.Table.Get("b"u8));
+        var result = await session.Channel.RunAsync(Frame(1, good, "good.tsv", 64), _ => { }, _ => false, null, CancellationToken.None);
+        Assert.Equal(5, result.Tables[0].Get("b"u8));
     }
 
     [Fact]
@@ -73,8 +75,8 @@ public sealed class WorkerProtocolTests
         await using var session = new Session(MapStepRegistry.WithBuiltIns());
         await session.Channel.HandshakeAsync("test", CancellationToken.None);
         var progressed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var running = session.Channel.RunAsync(new TaskFrame(0, endless.Path, "endless", NgramV2MapStep.StepName, 64, 1 << 16),
-            _ => progressed.TrySetResult(), _ => false, CancellationToken.None);
+        var running = session.Channel.RunAsync(Frame(0, endless.Path, "endless", 64),
+            _ => progressed.TrySetResult(), _ => false, null, CancellationToken.None);
         await progressed.Task.WaitAsync(s_guard);
 
         // The parent died: its end of the worker's stdin closes.
@@ -94,7 +96,7 @@ public sealed class WorkerProtocolTests
         var frame = await new FrameReader(session.FromWorker).ReadAsync(CancellationToken.None).AsTask().WaitAsync(s_guard);
 
         Assert.Equal(FrameType.Error, frame!.Value.Type);
-        Assert.Equal("protocol version 99 is not supported: this worker speaks version 1", SimpleFrames.ReadError(frame.Value.Payload.Span));
+        Assert.Equal("protocol version 99 is not supported: this worker speaks version 2", SimpleFrames.ReadError(frame.Value.Payload.Span));
         Assert.Equal(2, await session.EndAsync());
     }
 
@@ -123,13 +125,13 @@ public sealed class WorkerProtocolTests
         await channel.HandshakeAsync("script", CancellationToken.None);
         var finished = new HashSet<long>();
 
-        var zero = await channel.RunAsync(Task(0), _ => { }, finished.Contains, CancellationToken.None);
+        var zero = await channel.RunAsync(Task(0), _ => { }, finished.Contains, null, CancellationToken.None);
         finished.Add(0);
-        var one = await channel.RunAsync(Task(1), _ => { }, finished.Contains, CancellationToken.None);
+        var one = await channel.RunAsync(Task(1), _ => { }, finished.Contains, null, CancellationToken.None);
 
-        Assert.Equal(5, zero.Table.Get("zero"u8));
-        Assert.Equal(7, one.Table.Get("one"u8));
-        Assert.Equal(0, one.Table.Get("zero"u8));
+        Assert.Equal(5, zero.Tables[0].Get("zero"u8));
+        Assert.Equal(7, one.Tables[0].Get("one"u8));
+        Assert.Equal(0, one.Tables[0].Get("zero"u8));
     }
 
     [Fact]
@@ -143,7 +145,7 @@ public sealed class WorkerProtocolTests
         var channel = new WorkerChannel(Stream.Null, script);
         await channel.HandshakeAsync("script", CancellationToken.None);
 
-        await Assert.ThrowsAsync<WorkerCrashException>(() => channel.RunAsync(Task(0), _ => { }, _ => false, CancellationToken.None));
+        await Assert.ThrowsAsync<WorkerCrashException>(() => channel.RunAsync(Task(0), _ => { }, _ => false, null, CancellationToken.None));
     }
 
     [Fact]
@@ -164,12 +166,15 @@ public sealed class WorkerProtocolTests
         var channel = new WorkerChannel(Stream.Null, script);
         await channel.HandshakeAsync("script", CancellationToken.None);
 
-        var crash = await Assert.ThrowsAsync<WorkerCrashException>(() => channel.RunAsync(Task(0), _ => { }, _ => false, CancellationToken.None));
+        var crash = await Assert.ThrowsAsync<WorkerCrashException>(() => channel.RunAsync(Task(0), _ => { }, _ => false, null, CancellationToken.None));
 
         Assert.Contains("checksum", crash.Message, StringComparison.Ordinal);
     }
 
-    private static TaskFrame Task(long id) => new(id, "/data", "data", NgramV2MapStep.StepName, 64, 1 << 16);
+    private static TaskFrame Task(long id) => Frame(id, "/data", "data", 64);
+
+    private static TaskFrame Frame(long id, string path, string name, int blockSize)
+        => new(id, path, name, NgramV2MapStep.StepName, "", blockSize, 1 << 16, MalformedRowPolicy.Fail, BrokenSourcePolicy.Fail);
 
     private static void WriteResult(Stream script, FrameBuilder frames, long taskId, ReadOnlySpan<byte> key, long total)
     {

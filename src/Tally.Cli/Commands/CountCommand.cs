@@ -3,6 +3,8 @@ using System.CommandLine;
 using System.Globalization;
 using Tally.Cli.Rendering;
 using Tally.Engine;
+using Tally.Execution;
+using Tally.Executors.Threads;
 using Tally.Output;
 using Tally.Sources;
 
@@ -26,8 +28,13 @@ internal static class CountCommand
         var top = new Option<int?>("--top", "-n") { Description = "Print the N ngrams with the largest totals." };
         var output = new Option<string?>("--output", "-o") { Description = "Write 'ngram TAB total' for every ngram, sorted by bytes, to this file." };
         var threads = new Option<int?>("--workers", "--threads", "-t") { Description = "Map workers: threads, or worker processes with --executor processes; also the threads that sort and write -o (default: processor count)." };
-        var executor = new Option<string>("--executor") { Description = "Where the map step runs: threads (default) or processes (isolated worker processes).", DefaultValueFactory = _ => "threads" };
-        executor.AcceptOnlyFromAmong("threads", "processes");
+        var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand);
+        var executor = new Option<string>("--executor")
+        {
+            Description = $"Where the map step runs: {string.Join(" or ", executors.Names)} (default threads; processes isolates the map step in worker processes).",
+            DefaultValueFactory = _ => ThreadExecutor.ExecutorName,
+        };
+        executor.AcceptOnlyFromAmong([.. executors.Names]);
         var blockSize = new Option<int?>("--block-size") { Description = "Bytes per block (advanced).", Hidden = true };
         var maxLineLength = new Option<int?>("--max-line-length") { Description = "Longest line accepted, in bytes (default 64 MiB); a longer one makes its file broken." };
         var skipBad = new Option<bool>("--skip-bad") { Description = "Skip malformed rows instead of stopping at the first; report how many per file, and the first few." };
@@ -51,7 +58,7 @@ internal static class CountCommand
                 Top = parsed.GetValue(top),
                 OutputPath = parsed.GetValue(output),
                 Threads = parsed.GetValue(threads) ?? Environment.ProcessorCount,
-                Executor = parsed.GetValue(executor) == "processes" ? ExecutorKind.Processes : ExecutorKind.Threads,
+                Executor = parsed.GetValue(executor) ?? ThreadExecutor.ExecutorName,
                 BlockSize = parsed.GetValue(blockSize),
                 MaxLineLength = parsed.GetValue(maxLineLength),
                 SkipBadRows = parsed.GetValue(skipBad),
@@ -62,33 +69,23 @@ internal static class CountCommand
                 Verbose = parsed.GetValue(verbose),
             };
             settings.Validate();
-            return RunAsync(settings, environment, cancellationToken);
+            return RunAsync(settings, environment, executors, cancellationToken);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(CountSettings settings, CliEnvironment environment, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors, CancellationToken cancellationToken)
     {
+        // The options are checked before the inputs, so that a usage error is reported as one
+        // (exit 2) even when an input is missing too.
+        var options = Options(settings, environment, executors);
+
         // Every input is found and opened once before any work starts, so a typo in the tenth
         // path fails in milliseconds instead of after the first nine are counted.
         var sources = InputResolver.Resolve(settings.Inputs, environment.OpenStandardInput);
-        var options = new CountOptions
+        if (settings.CheckpointDirectory is not null && sources.FirstOrDefault(s => !s.CanReopen) is { } once)
         {
-            Workers = settings.Threads,
-            BlockSize = settings.EffectiveBlockSize,
-            MaxLineLength = settings.EffectiveMaxLineLength,
-            MalformedRows = settings.SkipBadRows ? MalformedRowPolicy.Skip : MalformedRowPolicy.Fail,
-            RejectsPath = settings.RejectsPath,
-            BrokenSources = settings.SkipBadFiles ? BrokenSourcePolicy.Skip : BrokenSourcePolicy.Fail,
-            CheckpointDirectory = settings.CheckpointDirectory,
-            TimeProvider = environment.TimeProvider,
-            Executor = settings.Executor,
-            WorkerCommand = settings.Executor == ExecutorKind.Processes ? environment.WorkerCommand() : null,
-        };
-
-        if (settings.CheckpointDirectory is not null && sources.Any(s => s is not FileSource))
-        {
-            await environment.Error.WriteLineAsync("tally: standard input cannot be checkpointed; it is read in full on every run").ConfigureAwait(false);
+            await environment.Error.WriteLineAsync($"tally: {once.Name} is read once, so it cannot be checkpointed; it is read in full on every run").ConfigureAwait(false);
         }
 
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);
@@ -102,6 +99,49 @@ internal static class CountCommand
             return ExitCodes.Cancelled;
         }
     }
+
+    /// <summary>The job's options from the command line, checked by the library's own rules, with its messages naming the flags.</summary>
+    internal static CountOptions Options(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors)
+    {
+        if (!executors.TryCreate(settings.Executor, out var executor))
+        {
+            throw new UsageException($"--executor {settings.Executor}: not one of {string.Join(", ", executors.Names)}");
+        }
+
+        var options = new CountOptions
+        {
+            Workers = settings.Threads,
+            BlockSize = settings.EffectiveBlockSize,
+            MaxLineLength = settings.EffectiveMaxLineLength,
+            MalformedRows = settings.SkipBadRows ? MalformedRowPolicy.Skip : MalformedRowPolicy.Fail,
+            RejectsPath = settings.RejectsPath,
+            BrokenSources = settings.SkipBadFiles ? BrokenSourcePolicy.Skip : BrokenSourcePolicy.Fail,
+            CheckpointDirectory = settings.CheckpointDirectory,
+            TimeProvider = environment.TimeProvider,
+            Executor = executor,
+        };
+        try
+        {
+            options.Validate();
+        }
+        catch (CountOptionsException e)
+        {
+            throw new UsageException($"{Flags.GetValueOrDefault(e.Option, e.Option)} {e.Problem}");
+        }
+
+        return options;
+    }
+
+    /// <summary>The flag of each <see cref="CountOptions"/> property that a flag sets, for messages.</summary>
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        [nameof(CountOptions.Workers)] = "--workers",
+        [nameof(CountOptions.BlockSize)] = "--block-size",
+        [nameof(CountOptions.MaxLineLength)] = "--max-line-length",
+        [nameof(CountOptions.RejectsPath)] = "--rejects",
+        [nameof(CountOptions.MapStep)] = "--format",
+        [nameof(CountOptions.Executor)] = "--executor",
+    };
 
     /// <summary>How far a cancelled job got: <c>cancelled after N rows of M inputs (K finished); no output was written</c>.</summary>
     internal static string CancelledMessage(CountProgress snapshot, CountSettings settings)

@@ -14,7 +14,8 @@ internal sealed record CountSettings
 
     public int Threads { get; init; } = Environment.ProcessorCount;
 
-    public ExecutorKind Executor { get; init; } = ExecutorKind.Threads;
+    /// <summary><c>--executor NAME</c>: where the map step runs, a name of the executor registry.</summary>
+    public string Executor { get; init; } = Tally.Executors.Threads.ThreadExecutor.ExecutorName;
 
     public int? BlockSize { get; init; }
 
@@ -47,21 +48,12 @@ internal sealed record CountSettings
     /// <summary>The line limit: as given, or the default raised to a block.</summary>
     public int EffectiveMaxLineLength => MaxLineLength ?? Math.Max(TallyDefaults.MaxLineLength, EffectiveBlockSize);
 
+    /// <summary>Checks what only the command line knows; the rules of the count itself are <see cref="CountOptions.Validate"/>'s.</summary>
     public void Validate()
     {
-        if (Threads is < 1 or > 4096)
-        {
-            throw new UsageException($"--workers must be between 1 and 4096, not {Threads}");
-        }
-
         if (Top is < 0)
         {
             throw new UsageException($"--top must not be negative, not {Top}");
-        }
-
-        if (BlockSize is < 16)
-        {
-            throw new UsageException($"--block-size must be at least 16 bytes, not {BlockSize}");
         }
 
         foreach (string input in Inputs)
@@ -72,22 +64,6 @@ internal sealed record CountSettings
             {
                 throw new UsageException($"unknown option {input}");
             }
-        }
-
-        if (MaxLineLength is { } limit && (limit < EffectiveBlockSize || limit > TallyDefaults.MaxLineLengthCeiling))
-        {
-            throw new UsageException(
-                $"--max-line-length must be between the block size ({EffectiveBlockSize:N0}) and {TallyDefaults.MaxLineLengthCeiling:N0} bytes, not {limit:N0}");
-        }
-
-        if (Executor == ExecutorKind.Processes && (SkipBadRows || SkipBadFiles))
-        {
-            throw new UsageException("--skip-bad and --skip-bad-files do not work with --executor processes yet; use the default thread executor");
-        }
-
-        if (RejectsPath is not null && !SkipBadRows)
-        {
-            throw new UsageException("--rejects needs --skip-bad: without it the first malformed row stops the count");
         }
 
         if (RejectsPath is not null && OutputPath is not null && Path.GetFullPath(RejectsPath) == Path.GetFullPath(OutputPath))

@@ -3,36 +3,46 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Tally.Aggregation;
+using Tally.Execution;
 using Tally.Output;
 using Tally.Serialization;
+using Tally.Parsing;
+using Tally.Sources;
 
 namespace Tally.Engine;
 
 /// <summary>
-/// The checkpoint folder of a job: one file per finished source, named after the source's full
-/// path, saved atomically by the merger and checked in full before it is trusted.
+/// The checkpoint folder of a job: one file per finished source, named after the source's identity
+/// key, saved atomically by the merger and checked in full before it is trusted.
 /// </summary>
 /// <remarks>
-/// A checkpoint is used only when its checksums hold, it was made by the same map step for the
-/// same full path, and the file's size and modification time are unchanged. A checkpoint made
-/// while skipping malformed rows (one with skipped rows) is used only by a run that skips them too
-/// and writes no rejects file, since the rows themselves are not stored. Anything else is counted
-/// again and its checkpoint replaced.
+/// A checkpoint is used only when its checksums hold, it was made by the same map step with the
+/// same arguments, under a line limit no looser than this run's, for the same source, and the source's content version (for a file: size and modification time)
+/// is unchanged. A checkpoint made while skipping malformed rows (one with skipped rows) is used
+/// only by a run that skips them too and writes no rejects file, since the rows themselves are not
+/// stored. Anything else is counted again and its checkpoint replaced.
 /// </remarks>
 internal sealed partial class CheckpointStore
 {
-    /// <summary>The map step whose tables this store holds.</summary>
-    public const string Format = "ngram-v2";
-
     private const string Extension = ".tlyc";
 
     private readonly string _directory;
 
+    /// <summary>What this job computes: the map step's identity, and the policies and limits that change a source's table.</summary>
+    private readonly string _mapStep;
+    private readonly int _maxLineLength;
+    private readonly bool _skipsRows;
+    private readonly bool _writesRejects;
+
     /// <summary>Opens (creating it when needed) the folder, and deletes the temporary files of checkpoints whose writer died.</summary>
     /// <exception cref="TallyInputException">The folder cannot be created.</exception>
-    public CheckpointStore(string directory)
+    public CheckpointStore(string directory, CountOptions options)
     {
         _directory = Path.GetFullPath(directory);
+        _mapStep = options.MapStep.Identity;
+        _maxLineLength = options.MaxLineLength;
+        _skipsRows = options.MalformedRows == MalformedRowPolicy.Skip;
+        _writesRejects = options.RejectsPath is not null;
         try
         {
             Directory.CreateDirectory(_directory);
@@ -45,12 +55,12 @@ internal sealed partial class CheckpointStore
         RemoveOrphans();
     }
 
-    /// <summary>Where the checkpoint of the file with this full path lives.</summary>
-    public string PathFor(string fullPath)
+    /// <summary>Where the checkpoint of the source with this identity key lives.</summary>
+    public string PathFor(string key)
     {
-        // The hash tells apart files of one name in different folders; the name keeps the folder readable.
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(fullPath));
-        string name = UnsafeNameCharacters().Replace(Path.GetFileName(fullPath), "_");
+        // The hash tells apart sources of one name in different folders; the name keeps the folder readable.
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        string name = UnsafeNameCharacters().Replace(Path.GetFileName(key), "_");
         if (name.Length > 80)
         {
             name = name[..80];
@@ -59,17 +69,13 @@ internal sealed partial class CheckpointStore
         return Path.Combine(_directory, $"{name}.{Convert.ToHexStringLower(hash.AsSpan(0, 8))}{Extension}");
     }
 
-    /// <summary>Loads the checkpoint of <paramref name="source"/> when it can be trusted.</summary>
-    /// <param name="source">A file source with its <see cref="SourceState.Stamp"/>.</param>
-    /// <param name="skipsRows">Whether this run skips malformed rows.</param>
-    /// <param name="writesRejects">Whether this run writes a rejects file.</param>
+    /// <summary>The checkpoint of the source with <paramref name="identity"/> when it can be trusted.</summary>
+    /// <param name="identity">The source's identity, taken before it is read.</param>
     /// <param name="problem">Why an existing checkpoint was not used; null when there was none.</param>
-    public (CheckpointInfo Info, CountTable Table)? TryLoad(SourceState source, bool skipsRows, bool writesRejects, out string? problem)
+    public (CheckpointInfo Info, CountTable Table)? TryLoad(SourceIdentity identity, out string? problem)
     {
-        Debug.Assert(source.Stamp is not null);
-        var stamp = source.Stamp.Value;
         problem = null;
-        string path = PathFor(stamp.FullPath);
+        string path = PathFor(identity.Key);
         if (!File.Exists(path))
         {
             return null;
@@ -79,7 +85,7 @@ internal sealed partial class CheckpointStore
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
             var info = CheckpointFormat.ReadHeader(stream);
-            problem = Mismatch(info, stamp, skipsRows, writesRejects);
+            problem = Mismatch(info, identity);
             if (problem is not null)
             {
                 return null;
@@ -99,6 +105,10 @@ internal sealed partial class CheckpointStore
         }
     }
 
+    /// <summary>The record of a finished source, as this job makes it.</summary>
+    public CheckpointInfo Describe(SourceIdentity identity, SourceFigures figures, long skippedRows, IReadOnlyList<RejectedRow> examples)
+        => new(_mapStep, _maxLineLength, identity, figures.IsCompressed, figures.StoredBytes, figures.Bytes, figures.Rows, skippedRows, examples);
+
     /// <summary>Saves a finished source's table: whole or not at all.</summary>
     /// <remarks>
     /// The table is written synchronously (a few hundred MB/s); the token is checked at every
@@ -106,30 +116,40 @@ internal sealed partial class CheckpointStore
     /// and AtomicFile deletes the partial file.
     /// </remarks>
     public Task SaveAsync(CheckpointInfo info, CountTable table, CancellationToken cancellationToken)
-        => AtomicFile.WriteAsync(PathFor(info.Stamp.FullPath), stream =>
+        => AtomicFile.WriteAsync(PathFor(info.Source.Key), stream =>
         {
             CheckpointFormat.Write(new CancellableWriteStream(stream, cancellationToken), info, table);
             return Task.CompletedTask;
         }, cancellationToken);
 
-    private static string? Mismatch(CheckpointInfo info, Sources.FileStamp stamp, bool skipsRows, bool writesRejects)
+    private string? Mismatch(CheckpointInfo info, SourceIdentity identity)
     {
-        if (info.Format != Format || info.Stamp.FullPath != stamp.FullPath)
+        if (info.Source.Key != identity.Key)
         {
-            return $"belongs to another input or format ({info.Format}, {info.Stamp.FullPath})";
+            return $"belongs to another input ({info.Source.Key})";
         }
 
-        if (info.Stamp.Length != stamp.Length || info.Stamp.LastWriteUtcTicks != stamp.LastWriteUtcTicks)
+        if (info.MapStep != _mapStep)
         {
-            return "is stale: the input's size or modification time changed";
+            return $"was made by another format or with other options ({info.MapStep}; this run: {_mapStep})";
         }
 
-        if (info.SkippedRows > 0 && !skipsRows)
+        if (info.Source.Version != identity.Version)
+        {
+            return $"is stale: the input changed ({info.Source.Version}; now {identity.Version})";
+        }
+
+        if (info.MaxLineLength > _maxLineLength)
+        {
+            return $"was made under a looser --max-line-length ({info.MaxLineLength:N0} bytes; this run: {_maxLineLength:N0})";
+        }
+
+        if (info.SkippedRows > 0 && !_skipsRows)
         {
             return "was made skipping malformed rows, and this run does not skip them";
         }
 
-        if (info.SkippedRows > 0 && writesRejects)
+        if (info.SkippedRows > 0 && _writesRejects)
         {
             return "does not hold the skipped rows a rejects file needs";
         }

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Tally.Aggregation;
+using Tally.Execution;
+using Tally.Executors.Threads;
 using Tally.Output;
 using Tally.Parsing;
 using Tally.Serialization;
@@ -16,30 +18,47 @@ namespace Tally.Engine;
 /// source finish, in completion order.
 /// </summary>
 /// <remarks>
-/// Sources are read concurrently (<see cref="CountOptions.ConcurrentSources"/> at a time) with
-/// bounded read-ahead, cut into line-aligned blocks, and counted by
-/// <see cref="CountOptions.Workers"/> map workers, each into tables of its own; a single merger
-/// hands each finished source's tables to the result (<see cref="ResultTables"/>), which folds them
-/// only past a memory budget and otherwise leaves their sum to the sorted output. Inputs below
-/// <see cref="CountOptions.SerialThresholdBytes"/> run on one thread with no pipeline. With
-/// <see cref="ExecutorKind.Processes"/> the map step runs in worker processes instead.
-/// Totals are exact and identical for any worker count, block size or source order.
+/// <para>
+/// The job owns every source's state (a <see cref="SourceTask"/>) and the reduce; the executor in
+/// <see cref="CountOptions.Executor"/> runs the map step (threads by default: sources read
+/// concurrently with bounded read-ahead, cut into line-aligned blocks, counted by
+/// <see cref="CountOptions.Workers"/> map workers into tables of their own). A single merger takes
+/// each finished source's outcome in completion order, saves its checkpoint and hands its tables to
+/// the result (<see cref="TableReducer"/>), which folds them only past a memory budget.
+/// </para>
+/// <para>
+/// Totals are exact and identical for any worker count, block size, executor or source order. So
+/// are errors: a source's error is its earliest in file order, and when several sources fail, the
+/// job reports the one given first. A source's failure abandons the sources after it, while those
+/// before it are counted on, since one of them may fail too.
+/// </para>
 /// </remarks>
-public sealed partial class CountJob
+public sealed class CountJob
 {
     /// <summary>Completed sources, in completion order; unbounded because it holds one small record per source.</summary>
     private readonly Channel<SourceCompletion> _completions =
         Channel.CreateUnbounded<SourceCompletion>(new UnboundedChannelOptions { SingleWriter = true });
 
-    private readonly SourceState[] _sources;
+    /// <summary>Finished tasks on their way from the executor to the merger; unbounded because it holds at most one entry per source.</summary>
+    private readonly Channel<(SourceTask Task, SourceOutcome Outcome)> _finished =
+        Channel.CreateUnbounded<(SourceTask, SourceOutcome)>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Cancelled by the caller's token or by a failure of the executor itself; every task's token hangs off it.</summary>
+    private readonly CancellationTokenSource _stop;
+
+    private readonly SourceTask[] _tasks;
     private readonly CountOptions _options;
     private readonly long _startTimestamp;
+
+    /// <summary>The failed source given first so far, and its error; written by the merger alone.</summary>
+    private (int Index, Exception Error)? _firstFailed;
 
     private CountJob(IReadOnlyList<DataSource> sources, CountOptions options, IProgress<CountProgress>? progress, CancellationToken cancellationToken)
     {
         _options = options;
-        _sources = [.. sources.Select((s, i) => new SourceState(s, i, options.Workers))];
         _startTimestamp = options.TimeProvider.GetTimestamp();
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _tasks = [.. sources.Select((s, i) => new SourceTask(s, i, () => Elapsed, _finished.Writer, _stop.Token))];
 
         // Task.Run so that Start returns at once even when the serial path would otherwise run
         // synchronously up to its first await.
@@ -51,6 +70,7 @@ public sealed partial class CountJob
     /// <param name="options">Worker count, block size and limits; defaults when null.</param>
     /// <param name="progress">Receives a snapshot every <see cref="CountOptions.ProgressInterval"/> and one at the end.</param>
     /// <param name="cancellationToken">Cancels the job: the result then throws <see cref="OperationCanceledException"/> once every worker has stopped.</param>
+    /// <exception cref="ArgumentException">The options do not make sense (<see cref="CountOptions.Validate"/>).</exception>
     public static CountJob Start(IReadOnlyList<DataSource> sources, CountOptions? options = null,
         IProgress<CountProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -60,7 +80,7 @@ public sealed partial class CountJob
         return new CountJob(sources, options, progress, cancellationToken);
     }
 
-    /// <summary>The final result; faults with <see cref="TallyDataException"/>, <see cref="TallyInputException"/> or <see cref="OperationCanceledException"/>.</summary>
+    /// <summary>The final result; faults with <see cref="TallyDataException"/>, <see cref="TallyInputException"/>, <see cref="TallyWorkerException"/> or <see cref="OperationCanceledException"/>.</summary>
     public Task<CountResult> Result { get; }
 
     /// <summary>Each source as it finishes, in completion order; ends with the job, and throws its error if it fails.</summary>
@@ -71,7 +91,7 @@ public sealed partial class CountJob
     public TaskAwaiter<CountResult> GetAwaiter() => Result.GetAwaiter();
 
     /// <summary>A snapshot of the job's progress now.</summary>
-    public CountProgress Snapshot() => new(Elapsed, [.. _sources.Select(s => s.Snapshot())]);
+    public CountProgress Snapshot() => new(Elapsed, [.. _tasks.Select(s => s.Snapshot())]);
 
     private TimeSpan Elapsed => _options.TimeProvider.GetElapsedTime(_startTimestamp);
 
@@ -79,7 +99,7 @@ public sealed partial class CountJob
     {
         using var reporting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task reporter = progress is null ? Task.CompletedTask : ReportProgressAsync(progress, reporting.Token);
-        var completed = new List<SourceCompletion>(_sources.Length);
+        var completed = new List<SourceCompletion>(_tasks.Length);
         try
         {
             var tables = await CountAsync(completed, cancellationToken).ConfigureAwait(false);
@@ -97,49 +117,55 @@ public sealed partial class CountJob
             await reporting.CancelAsync().ConfigureAwait(false);
             await reporter.ConfigureAwait(false);
             progress?.Report(Snapshot());
+            foreach (var task in _tasks)
+            {
+                task.Dispose();
+            }
+
+            _stop.Dispose();
         }
     }
 
     /// <summary>Resumes from checkpoints, then runs the executor (the map step) and the merger (the reduce) side by side.</summary>
     private async Task<IReadOnlyList<CountTable>> CountAsync(List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
-        var checkpoints = _options.CheckpointDirectory is { } folder ? new CheckpointStore(folder) : null;
+        var checkpoints = _options.CheckpointDirectory is { } folder ? new CheckpointStore(folder, _options) : null;
         using var rejects = _options.MalformedRows == MalformedRowPolicy.Skip ? new RejectLog(_options.RejectsPath, _options.Workers) : null;
 
         // Checkpoints are loaded before anything is read, because the executor must know which
         // sources are left to read. One loaded table at a time is alive besides the result.
-        var result = new ResultTables(_options.UnfoldedTableBytes);
+        var result = new TableReducer(_options.UnfoldedTableBytes);
         if (checkpoints is not null)
         {
-            Resume(checkpoints, result, completed, cancellationToken);
+            await ResumeAsync(checkpoints, result, completed, cancellationToken).ConfigureAwait(false);
         }
 
-        SourceState[] toRead = [.. _sources.Where(s => s.Status != SourceStatus.Done)];
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var failure = new FirstFailure(stop);
-
-        // Unbounded is safe: it holds at most one entry per source.
-        var finished = Channel.CreateUnbounded<SourceState>(new UnboundedChannelOptions { SingleReader = true });
-        ISourceExecutor executor = SelectExecutor(toRead);
-        var context = new JobContext(toRead, _options, () => Elapsed, rejects);
+        SourceTask[] toRead = [.. _tasks.Where(s => s.Status != SourceStatus.Done)];
+        var failure = new FirstFailure(_stop);
+        var executor = _options.Executor ?? ThreadExecutor.Instance;
+        var run = new ExecutorRun(toRead, _options, rejects, () => Elapsed);
 
         Task map = failure.Guard(async () =>
         {
             try
             {
-                await executor.RunAsync(context, finished.Writer, stop.Token).ConfigureAwait(false);
+                await executor.RunAsync(run, _stop.Token).ConfigureAwait(false);
             }
             finally
             {
-                finished.Writer.TryComplete();
+                _finished.Writer.TryComplete();
             }
         });
-        Task reduce = failure.Guard(() => MergeAsync(finished.Reader, result, checkpoints, completed, stop.Token));
+        Task reduce = failure.Guard(() => MergeAsync(result, checkpoints, completed, _stop.Token));
 
         await FirstFailure.Quietly(map).ConfigureAwait(false);
         await FirstFailure.Quietly(reduce).ConfigureAwait(false);
         failure.ThrowIfAny(cancellationToken);
+        if (_firstFailed is { } first)
+        {
+            ExceptionDispatchInfo.Throw(first.Error);
+        }
+
         var tables = result.Finish();
 
         // Every worker has stopped, so the spills are complete; a failed or cancelled job never gets here.
@@ -152,120 +178,118 @@ public sealed partial class CountJob
     }
 
     /// <summary>Adds every source that has a checkpoint worth trusting to the result, and marks it done.</summary>
-    private void Resume(CheckpointStore checkpoints, ResultTables result, List<SourceCompletion> completed, CancellationToken cancellationToken)
+    private async Task ResumeAsync(CheckpointStore checkpoints, TableReducer result, List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
-        bool skipsRows = _options.MalformedRows == MalformedRowPolicy.Skip;
-        bool writesRejects = _options.RejectsPath is not null;
-        foreach (var source in _sources)
+        foreach (var task in _tasks)
         {
-            if (source.Source is not FileSource file)
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Taken before the source is read: a source changed while being read gets an old
+            // identity, so the next run sees the change and counts it again.
+            if (await task.Source.IdentifyAsync(cancellationToken).ConfigureAwait(false) is not { } identity)
             {
                 continue;
             }
 
-            cancellationToken.ThrowIfCancellationRequested();
-
-            // Taken before the file is read: a file changed while being read gets an old stamp, so
-            // the next run sees the change and counts it again.
-            source.Stamp = FileStamp.Of(file.Path);
-            if (checkpoints.TryLoad(source, skipsRows, writesRejects, out string? problem) is not { } checkpoint)
+            task.Identity = identity;
+            if (checkpoints.TryLoad(identity, out string? problem) is not { } checkpoint)
             {
-                source.CheckpointProblem = problem;
+                task.CheckpointProblem = problem;
                 continue;
             }
 
             var info = checkpoint.Info;
-            source.Resume(info, Elapsed);
-            result.Add(checkpoint.Table, source);
-            Publish(source, completed, info.SkippedRows, info.SkippedExamples, resumed: true);
+            task.Resume(new SourceFigures(info.StoredBytes, info.Bytes, info.Rows, info.IsCompressed));
+            result.Add(checkpoint.Table, task.Name);
+            Publish(task, completed, info.SkippedRows, info.SkippedExamples, resumed: true);
         }
     }
 
-    /// <summary>Adds each finished source's tables to the result, in completion order; drops those left out; saves checkpoints.</summary>
-    private async Task MergeAsync(ChannelReader<SourceState> finished, ResultTables result, CheckpointStore? checkpoints,
-        List<SourceCompletion> completed, CancellationToken cancellationToken)
+    /// <summary>Takes each finished source's outcome in completion order: adds its tables to the result, leaves it out, or records its failure; saves checkpoints.</summary>
+    private async Task MergeAsync(TableReducer result, CheckpointStore? checkpoints, List<SourceCompletion> completed, CancellationToken cancellationToken)
     {
-        await foreach (var source in finished.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var (task, outcome) in _finished.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (source.Failure is not null)
+            if (_firstFailed is { } first && task.Index > first.Index)
             {
-                // Left out entirely: rows counted before the damage showed are dropped with the
-                // rest. No worker touches these tables any more (the source's holds are all released).
-                Array.Clear(source.WorkerTables);
-                Array.Clear(source.WorkerRejects);
-                Publish(source, completed, 0, [], resumed: false);
+                // The job fails with an earlier source's error; this one finished before it was abandoned.
                 continue;
             }
 
-            if (source.DeferredError is { } error)
+            if (outcome.Error is { } error)
             {
-                // Every block of the source has been released, so a pending line can be resolved.
-                ExceptionDispatchInfo.Throw(PendingLineException.Resolved(error));
-            }
-
-            var (skipped, examples) = RejectLog.Gather(source);
-            if (checkpoints is not null && source.Stamp is { } stamp)
-            {
-                // A checkpoint holds the source's own table, so its worker tables are merged first.
-                var table = SourceTable(source);
-                var info = new CheckpointInfo(CheckpointStore.Format, stamp, source.IsCompressed, source.StoredBytes, source.Bytes, source.Rows, skipped, examples);
-                await checkpoints.SaveAsync(info, table, cancellationToken).ConfigureAwait(false);
-                result.Add(table, source);
-            }
-            else
-            {
-                // Unmerged: the result folds or sums them when and where it is cheapest.
-                for (int w = 0; w < source.WorkerTables.Length; w++)
+                if (outcome.IsBroken && _options.BrokenSources == BrokenSourcePolicy.Skip)
                 {
-                    if (source.WorkerTables[w] is { } table)
-                    {
-                        source.WorkerTables[w] = null;
-                        result.Add(table, source);
-                    }
-                }
-            }
-
-            Publish(source, completed, skipped, examples, resumed: false);
-        }
-    }
-
-    /// <summary>A finished source's worker tables folded into one (a checkpoint holds the source's own table); clears their slots.</summary>
-    private static CountTable SourceTable(SourceState source)
-    {
-        CountTable? into = null;
-        for (int w = 0; w < source.WorkerTables.Length; w++)
-        {
-            if (source.WorkerTables[w] is { } table)
-            {
-                source.WorkerTables[w] = null;
-                if (into is null)
-                {
-                    into = table;
+                    // Left out entirely: rows counted before the damage showed are dropped with the rest.
+                    Publish(task, completed, 0, [], resumed: false, error);
                 }
                 else
                 {
-                    ResultTables.FoldInto(into, table, source);
+                    Fail(task, error);
                 }
+
+                continue;
+            }
+
+            var (skipped, examples) = RejectLog.Gather(outcome.Rejects);
+            if (checkpoints is not null && task.Identity is { } identity)
+            {
+                // A checkpoint holds the source's own table, so its partial tables are folded first.
+                var table = SourceTable(outcome.Tables, task.Name);
+                var figures = new SourceFigures(task.StoredBytes, task.Bytes, task.Rows, task.IsCompressed);
+                await checkpoints.SaveAsync(checkpoints.Describe(identity, figures, skipped, examples), table, cancellationToken).ConfigureAwait(false);
+                result.Add(table, task.Name);
+            }
+            else
+            {
+                // Unfolded: the result folds or sums them when and where it is cheapest.
+                foreach (var table in outcome.Tables)
+                {
+                    result.Add(table, task.Name);
+                }
+            }
+
+            Publish(task, completed, skipped, examples, resumed: false);
+        }
+    }
+
+    /// <summary>Records that <paramref name="task"/> failed; the first source given among the failed ones decides the job's error.</summary>
+    /// <remarks>
+    /// Sources after it can no longer change the outcome, so they are abandoned (their tokens are
+    /// cancelled and executors stop them). Sources before it go on: one of them may fail too, and
+    /// then its error is the one reported, so the error is the same on every run.
+    /// </remarks>
+    private void Fail(SourceTask task, Exception error)
+    {
+        if (_firstFailed is { } first && first.Index < task.Index)
+        {
+            return;
+        }
+
+        _firstFailed = (task.Index, error);
+        for (int i = task.Index + 1; i < _tasks.Length; i++)
+        {
+            _tasks[i].Abandon();
+        }
+    }
+
+    /// <summary>A finished source's partial tables folded into one (a checkpoint holds the source's own table).</summary>
+    private static CountTable SourceTable(IReadOnlyList<CountTable> tables, string source)
+    {
+        CountTable? into = null;
+        foreach (var table in tables)
+        {
+            if (into is null)
+            {
+                into = table;
+            }
+            else
+            {
+                TableReducer.FoldInto(into, table, source);
             }
         }
 
         return into ?? new CountTable(capacity: 0);
-    }
-
-    private bool IsSmall(SourceState[] sources)
-    {
-        long total = 0;
-        foreach (var source in sources)
-        {
-            if (source.Source.Length is not { } length)
-            {
-                return false;
-            }
-
-            total += length;
-        }
-
-        return total < _options.SerialThresholdBytes;
     }
 
     private async Task ReportProgressAsync(IProgress<CountProgress> progress, CancellationToken cancellationToken)
@@ -284,9 +308,9 @@ public sealed partial class CountJob
         }
     }
 
-    private void Publish(SourceState source, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples, bool resumed)
+    private void Publish(SourceTask task, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples, bool resumed, Exception? error = null)
     {
-        var completion = source.Complete(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples, Resumed = resumed };
+        var completion = task.Finish(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples, Resumed = resumed, Error = error };
         completed.Add(completion);
         _completions.Writer.TryWrite(completion);
     }

@@ -21,6 +21,10 @@ internal sealed class RejectLog : IDisposable
     private readonly RejectSpill?[] _spills;
     private readonly string _spillPrefix = "";
 
+    /// <summary>Ids of sinks whose attempt failed and was retried; their rows are left out of the file. Guarded by itself.</summary>
+    private readonly HashSet<int> _discarded = [];
+    private int _nextSink;
+
     public RejectLog(string? rejectsPath, int workers)
     {
         _spills = new RejectSpill?[workers];
@@ -32,31 +36,36 @@ internal sealed class RejectLog : IDisposable
         }
     }
 
-    /// <summary>Creates worker <paramref name="worker"/>'s sink for <paramref name="source"/>; called by that worker only.</summary>
-    public RejectSink CreateSink(int worker, SourceState source)
+    /// <summary>Creates slot <paramref name="slot"/>'s sink for the source <paramref name="sourceIndex"/>; called from that slot only.</summary>
+    public RejectSink CreateSink(int slot, int sourceIndex, string sourceName)
     {
-        // Slot w is created and used by worker w alone, like its tables.
-        RejectSpill? spill = _path is null ? null : _spills[worker] ??= new RejectSpill($"{_spillPrefix}.w{worker}.spill");
-        return new RejectSink(TallyDefaults.RejectExamplesPerSource, spill, source.Index, Encoding.UTF8.GetBytes(source.Name));
+        // Spill s is created and used by slot s alone, like its tables.
+        RejectSpill? spill = _path is null ? null : _spills[slot] ??= new RejectSpill($"{_spillPrefix}.w{slot}.spill");
+        return new RejectSink(TallyDefaults.RejectExamplesPerSource, spill, sourceIndex, Encoding.UTF8.GetBytes(sourceName), Interlocked.Increment(ref _nextSink));
+    }
+
+    /// <summary>Leaves the rows of <paramref name="sink"/> out of the rejects file: its attempt failed and is being retried.</summary>
+    public void Discard(RejectSink sink)
+    {
+        lock (_discarded)
+        {
+            _discarded.Add(sink.Id);
+        }
     }
 
     /// <summary>A finished source's skipped rows: their count, and the first few by line.</summary>
     /// <remarks>
-    /// Each worker's sink holds its first rows of the source, and a worker takes a source's blocks
-    /// in order, so the first rows of the source are among them: sorting the union is exact.
+    /// Each sink holds its first rows of the source, and a worker takes a source's blocks in
+    /// order, so the first rows of the source are among them: sorting the union is exact.
     /// </remarks>
-    public static (long Count, IReadOnlyList<RejectedRow> Examples) Gather(SourceState source)
+    public static (long Count, IReadOnlyList<RejectedRow> Examples) Gather(IReadOnlyList<RejectSink> sinks)
     {
         long count = 0;
         var examples = new List<RejectedRow>();
-        for (int w = 0; w < source.WorkerRejects.Length; w++)
+        foreach (var sink in sinks)
         {
-            if (source.WorkerRejects[w] is { } sink)
-            {
-                count += sink.Count;
-                examples.AddRange(sink.Rows);
-                source.WorkerRejects[w] = null;
-            }
+            count += sink.Count;
+            examples.AddRange(sink.Rows);
         }
 
         examples.Sort((a, b) => a.Line.CompareTo(b.Line));
@@ -81,7 +90,7 @@ internal sealed class RejectLog : IDisposable
             }
 
             spill.Finish();
-            parts.AddRange(spill.Segments.Where(s => !leftOut.Contains(s.Source)).Select(s => (spill, s)));
+            parts.AddRange(spill.Segments.Where(s => !leftOut.Contains(s.Source) && !_discarded.Contains(s.Sink)).Select(s => (spill, s)));
         }
 
         parts.Sort((a, b) => a.Segment.Source != b.Segment.Source

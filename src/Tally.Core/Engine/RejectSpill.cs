@@ -27,7 +27,7 @@ internal sealed class RejectSpill(string path) : IDisposable
     private Segment _current;
 
     /// <summary>Rows of one block: their source, first and last line, and where they are in the file.</summary>
-    public readonly record struct Segment(int Source, long FirstLine, long LastLine, long Offset, long Length);
+    public readonly record struct Segment(int Source, int Sink, long FirstLine, long LastLine, long Offset, long Length);
 
     /// <summary>The segments written, in file order; complete after <see cref="Finish"/>.</summary>
     public IReadOnlyList<Segment> Segments => _segments;
@@ -35,13 +35,13 @@ internal sealed class RejectSpill(string path) : IDisposable
     /// <summary>The next row starts a new segment.</summary>
     public void StartSegment() => _startNew = true;
 
-    public void Write(int source, byte[] sourceName, long line, string reason, ReadOnlySpan<byte> row)
+    public void Write(int source, int sink, byte[] sourceName, long line, string reason, ReadOnlySpan<byte> row)
     {
         var stream = _stream ??= Open(path);
-        if (_startNew || _current.Source != source)
+        if (_startNew || _current.Source != source || _current.Sink != sink)
         {
             CloseSegment();
-            _current = new Segment(source, line, line, _length, 0);
+            _current = new Segment(source, sink, line, line, _length, 0);
             _startNew = false;
         }
 

@@ -14,16 +14,26 @@ public sealed class RejectSink
     private readonly int _sourceIndex;
     private readonly byte[] _sourceName = [];
 
+    /// <summary>Where every row is also sent as it is found (a worker process sends it to its parent); null for none.</summary>
+    private readonly RejectForward? _forward;
+
     /// <summary>Creates a sink that keeps the first <paramref name="keep"/> rows it is given.</summary>
     public RejectSink(int keep = int.MaxValue) => _keep = keep;
 
-    internal RejectSink(int keep, RejectSpill? spill, int sourceIndex, byte[] sourceName)
+    internal RejectSink(int keep, RejectSpill? spill, int sourceIndex, byte[] sourceName, int id)
         : this(keep)
     {
         _spill = spill;
         _sourceIndex = sourceIndex;
         _sourceName = sourceName;
+        Id = id;
     }
+
+    internal RejectSink(int keep, RejectForward forward)
+        : this(keep) => _forward = forward;
+
+    /// <summary>Tells the sinks of one job apart, so that the rows of a discarded attempt can be dropped.</summary>
+    internal int Id { get; }
 
     /// <summary>Malformed rows seen.</summary>
     public long Count { get; private set; }
@@ -40,7 +50,8 @@ public sealed class RejectSink
             _examples.Add(new RejectedRow(line, reason, text.ToArray()));
         }
 
-        _spill?.Write(_sourceIndex, _sourceName, line, reason, text);
+        _spill?.Write(_sourceIndex, Id, _sourceName, line, reason, text);
+        _forward?.Invoke(line, reason, text);
     }
 
     /// <summary>Adds another sink's rows.</summary>
@@ -60,3 +71,6 @@ public sealed class RejectSink
     /// <summary>Tells the spill that the rows that follow belong to a new block; see <see cref="RejectSpill"/>.</summary>
     internal void StartBlock() => _spill?.StartSegment();
 }
+
+/// <summary>Receives a skipped row as it is found.</summary>
+internal delegate void RejectForward(long line, string reason, ReadOnlySpan<byte> text);

@@ -5,8 +5,9 @@ using Tally.Sources;
 namespace Tally.Serialization;
 
 /// <summary>What a checkpoint says about its source: whose table it is, and the counters of its completion.</summary>
-/// <param name="Format">The map step that made the table (<c>ngram-v2</c>); a table of another format is never reused.</param>
-/// <param name="Stamp">The source file's full path, size and modification time when it was read.</param>
+/// <param name="MapStep">The map step and arguments that made the table (<see cref="Mapping.MapStep.Identity"/>); a table made by another is never reused.</param>
+/// <param name="MaxLineLength">The line limit it was made under; a stricter one may have left the source out, so it recomputes.</param>
+/// <param name="Source">Which source, and which version of its content, when it was read.</param>
 /// <param name="IsCompressed">Whether the source was gzip.</param>
 /// <param name="StoredBytes">Bytes as stored.</param>
 /// <param name="Bytes">Uncompressed bytes.</param>
@@ -14,8 +15,9 @@ namespace Tally.Serialization;
 /// <param name="SkippedRows">Malformed rows skipped; 0 when none were (or when they fail the job).</param>
 /// <param name="SkippedExamples">The first few skipped rows.</param>
 internal sealed record CheckpointInfo(
-    string Format,
-    FileStamp Stamp,
+    string MapStep,
+    int MaxLineLength,
+    SourceIdentity Source,
     bool IsCompressed,
     long StoredBytes,
     long Bytes,
@@ -38,8 +40,8 @@ internal sealed record CheckpointInfo(
 /// </remarks>
 internal static class CheckpointFormat
 {
-    /// <summary>Version 1 wrote its header with <see cref="BinaryWriter"/> and an int32 length.</summary>
-    public const byte Version = 2;
+    /// <summary>Version 1 wrote its header with <see cref="BinaryWriter"/> and an int32 length; version 2 named the map step alone and a file by path, size and time.</summary>
+    public const byte Version = 3;
 
     /// <summary>Headers are small (a path and five examples); anything bigger is damage, not data.</summary>
     private const int MaxHeaderLength = 64 << 20;
@@ -49,10 +51,10 @@ internal static class CheckpointFormat
     public static void Write(Stream destination, CheckpointInfo info, CountTable table)
     {
         var header = new PayloadWriter()
-            .String(info.Format)
-            .String(info.Stamp.FullPath)
-            .Varint(info.Stamp.Length)
-            .Varint(info.Stamp.LastWriteUtcTicks)
+            .String(info.MapStep)
+            .Varint(info.MaxLineLength)
+            .String(info.Source.Key)
+            .String(info.Source.Version)
             .Boolean(info.IsCompressed)
             .Varint(info.StoredBytes)
             .Varint(info.Bytes)
@@ -75,8 +77,9 @@ internal static class CheckpointFormat
         // The checksum matched, so a malformed header past this point is a writer bug.
         var header = new PayloadReader(s_envelope.ReadHeader(source, MaxHeaderLength).Span, "Tally checkpoint header");
         var info = new CheckpointInfo(
-            Format: header.String(),
-            Stamp: new FileStamp(header.String(), header.Varint(), header.Varint()),
+            MapStep: header.String(),
+            MaxLineLength: header.Int32(),
+            Source: new SourceIdentity(header.String(), header.String()),
             IsCompressed: header.Boolean(),
             StoredBytes: header.Varint(),
             Bytes: header.Varint(),

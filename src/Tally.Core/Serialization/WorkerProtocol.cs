@@ -26,6 +26,9 @@ internal enum FrameType : byte
 
     /// <summary>Worker to parent: the worker refuses the session (wrong version, unexpected frame) and exits.</summary>
     Error = 0x86,
+
+    /// <summary>Worker to parent: a malformed row the task skipped (skip mode only), as it was found.</summary>
+    Rejected = 0x87,
 }
 
 /// <summary>How a task failed; decides what the parent throws and whether it retries.</summary>
@@ -55,7 +58,7 @@ internal enum TaskFailure : byte
 internal static class WorkerProtocol
 {
     /// <summary>Bumped whenever a frame's layout or meaning changes; both sides must speak the same one.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     public const int HeaderLength = 5;
 
@@ -118,22 +121,51 @@ internal sealed record HelloReply(int ProcessId, IReadOnlyList<string> MapSteps)
 
 /// <summary>Parent to worker: count the file at <see cref="Path"/>, naming it <see cref="Name"/> in messages.</summary>
 /// <param name="TaskId">Unique within the job (the source's index); results carry it back.</param>
-/// <param name="Path">The file's full path, so the worker's working directory does not matter.</param>
+/// <param name="Address">The source's address (<see cref="Sources.DataSource.Address"/>): a file's full path, so the worker's working directory does not matter.</param>
 /// <param name="Name">The source's display name, as the parent would print it.</param>
 /// <param name="MapStep">The registered name of the map step to run.</param>
+/// <param name="MapArguments">The map step's arguments (<see cref="Mapping.MapStep.Arguments"/>).</param>
 /// <param name="BlockSize">Bytes per block.</param>
 /// <param name="MaxLineLength">Longest line accepted.</param>
-internal sealed record TaskFrame(long TaskId, string Path, string Name, string MapStep, int BlockSize, int MaxLineLength)
+/// <param name="MalformedRows">Whether malformed rows fail the task or are skipped and sent back.</param>
+/// <param name="BrokenSources">Whether a malformed row lets the worker read on, to tell whether the source is broken.</param>
+internal sealed record TaskFrame(long TaskId, string Address, string Name, string MapStep, string MapArguments, int BlockSize, int MaxLineLength,
+    MalformedRowPolicy MalformedRows, BrokenSourcePolicy BrokenSources)
 {
     public ReadOnlyMemory<byte> Write(FrameBuilder frames)
-        => frames.Start(FrameType.Task).Varint(TaskId).String(Path).String(Name).String(MapStep).Varint(BlockSize).Varint(MaxLineLength).Finish();
+        => frames.Start(FrameType.Task).Varint(TaskId).String(Address).String(Name).String(MapStep).String(MapArguments)
+            .Varint(BlockSize).Varint(MaxLineLength).Byte((byte)MalformedRows).Byte((byte)BrokenSources).Finish();
 
     public static TaskFrame Read(ReadOnlySpan<byte> data)
     {
         var payload = new PayloadReader(data, WorkerProtocol.Subject);
-        var task = new TaskFrame(payload.Varint(), payload.String(), payload.String(), payload.String(), payload.Int32(), payload.Int32());
+        var task = new TaskFrame(payload.Varint(), payload.String(), payload.String(), payload.String(), payload.String(), payload.Int32(), payload.Int32(),
+            Policy<MalformedRowPolicy>(payload.Byte()), Policy<BrokenSourcePolicy>(payload.Byte()));
         payload.End();
         return task;
+    }
+
+    private static T Policy<T>(byte value)
+        where T : struct, Enum
+        => Enum.IsDefined(typeof(T), (int)value) ? (T)Enum.ToObject(typeof(T), value) : throw new InvalidDataException($"{WorkerProtocol.Subject} holds an unknown {typeof(T).Name} {value}");
+}
+
+/// <summary>Worker to parent: a malformed row the task skipped.</summary>
+internal static class RejectedFrame
+{
+    public static ReadOnlyMemory<byte> Write(FrameBuilder frames, long taskId, long line, string reason, ReadOnlySpan<byte> text)
+        => frames.Start(FrameType.Rejected).Varint(taskId).Varint(line).String(reason).Varint(text.Length).Bytes(text).Finish();
+
+    /// <summary>Adds the row to <paramref name="sink"/>.</summary>
+    public static void AddTo(ReadOnlySpan<byte> data, Parsing.RejectSink sink)
+    {
+        var payload = new PayloadReader(data, WorkerProtocol.Subject);
+        payload.Varint();
+        long line = payload.Varint();
+        string reason = payload.String();
+        var text = payload.Bytes(payload.Int32());
+        payload.End();
+        sink.Add(line, reason, text);
     }
 }
 
@@ -145,6 +177,13 @@ internal sealed record TaskFrame(long TaskId, string Path, string Name, string M
 /// <param name="IsCompressed">Whether the file is gzip.</param>
 internal sealed record TaskFigures(long TaskId, long StoredBytes, long Bytes, long Rows, bool IsCompressed)
 {
+    public TaskFigures(long taskId, Execution.SourceFigures figures)
+        : this(taskId, figures.StoredBytes, figures.Bytes, figures.Rows, figures.IsCompressed)
+    {
+    }
+
+    public Execution.SourceFigures Figures => new(StoredBytes, Bytes, Rows, IsCompressed);
+
     public ReadOnlyMemory<byte> Write(FrameBuilder frames, FrameType type)
         => frames.Start(type).Varint(TaskId).Varint(StoredBytes).Varint(Bytes).Varint(Rows).Byte(IsCompressed ? (byte)1 : (byte)0).Finish();
 
@@ -163,18 +202,27 @@ internal sealed record TaskFigures(long TaskId, long StoredBytes, long Bytes, lo
 /// <param name="Source">The source name for a data error (as the error gave it).</param>
 /// <param name="Line">The 1-based line of a data error, or 0 when none.</param>
 /// <param name="Reason">What is wrong: the reason of a data error, the message of any other.</param>
-internal sealed record TaskFailed(long TaskId, TaskFailure Kind, string Source, long Line, string Reason)
+/// <param name="IsBroken">Whether the source could not be read to its end (<see cref="Execution.SourceOutcome.IsBroken"/>).</param>
+internal sealed record TaskFailed(long TaskId, TaskFailure Kind, string Source, long Line, string Reason, bool IsBroken)
 {
     public ReadOnlyMemory<byte> Write(FrameBuilder frames)
-        => frames.Start(FrameType.Failed).Varint(TaskId).Byte((byte)Kind).String(Source).Varint(Line).String(Reason).Finish();
+        => frames.Start(FrameType.Failed).Varint(TaskId).Byte((byte)Kind).String(Source).Varint(Line).String(Reason).Boolean(IsBroken).Finish();
 
     public static TaskFailed Read(ReadOnlySpan<byte> data)
     {
         var payload = new PayloadReader(data, WorkerProtocol.Subject);
-        var failed = new TaskFailed(payload.Varint(), (TaskFailure)payload.Byte(), payload.String(), payload.Varint(), payload.String());
+        var failed = new TaskFailed(payload.Varint(), (TaskFailure)payload.Byte(), payload.String(), payload.Varint(), payload.String(), payload.Boolean());
         payload.End();
         return failed;
     }
+
+    /// <summary>The frame for a task's error, whatever its type.</summary>
+    public static TaskFailed From(long taskId, string name, Exception error, bool broken) => error switch
+    {
+        TallyDataException e => new TaskFailed(taskId, TaskFailure.Data, e.Source, e.Line ?? 0, e.Reason, broken),
+        TallyInputException e => new TaskFailed(taskId, TaskFailure.Input, name, 0, e.Message, broken),
+        _ => new TaskFailed(taskId, TaskFailure.Other, name, 0, $"{error.GetType().Name}: {error.Message}", broken),
+    };
 
     /// <summary>The exception the parent throws: the same type and message as the thread executor's.</summary>
     public Exception ToException(string mapStep) => Kind switch

@@ -79,7 +79,7 @@ internal sealed class BlockReader : IDisposable
         Stream stream;
         try
         {
-            stream = source.Open();
+            stream = await source.OpenAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,7 +1,12 @@
 namespace Tally.Sources;
 
-/// <summary>A named stream of bytes to count: a file, standard input, or any stream the caller supplies.</summary>
-/// <remarks>Compression is detected from the first bytes, never from the name.</remarks>
+/// <summary>A named stream of bytes to count: a file, standard input, or any source kind of your own.</summary>
+/// <remarks>
+/// The engine asks a source for capabilities, never for its type: it opens it
+/// (<see cref="OpenAsync"/>), asks what identifies its current content for checkpoints
+/// (<see cref="IdentifyAsync"/>), and asks what address another process can open it by
+/// (<see cref="Address"/>). Compression is detected from the first bytes, never from the name.
+/// </remarks>
 public abstract class DataSource
 {
     /// <summary>The name used in progress, summaries and error messages (a path, or <c>&lt;stdin&gt;</c>).</summary>
@@ -10,101 +15,34 @@ public abstract class DataSource
     /// <summary>Bytes the source holds as stored (compressed size for gzip), or null when unknown.</summary>
     public abstract long? Length { get; }
 
+    /// <summary>What a worker process (or another machine) opens this source by, with <see cref="InputResolver.OpenAddress"/>; null when only this process can read it.</summary>
+    /// <remarks>
+    /// A full path for a file, later a URL. A source without an address (standard input, a
+    /// stream of yours) is always counted in the calling process, whatever the executor.
+    /// </remarks>
+    public virtual string? Address => null;
+
+    /// <summary>Whether the source can be read again from its start: false for a stream that is consumed as it is read.</summary>
+    /// <remarks>An executor may retry a source after a failed attempt only when this is true.</remarks>
+    public virtual bool CanReopen => Address is not null;
+
     /// <summary>Opens the source for one sequential read from its start.</summary>
-    public abstract Stream Open();
+    /// <exception cref="TallyInputException">The source cannot be opened; the message names it.</exception>
+    public abstract ValueTask<Stream> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>What identifies the source's current content, for checkpoints; null when it cannot be checkpointed.</summary>
+    /// <remarks>Taken before the source is read, so a change while it is read shows up on the next run.</remarks>
+    /// <exception cref="TallyInputException">The source is gone or cannot be examined.</exception>
+    public virtual ValueTask<SourceIdentity?> IdentifyAsync(CancellationToken cancellationToken) => ValueTask.FromResult<SourceIdentity?>(null);
 
     /// <summary>Which inflater this process uses for gzip sources, and why: ISA-L when installed, else the runtime's zlib-ng.</summary>
     /// <remarks>The environment variable <c>TALLY_INFLATE</c> (<c>zlib</c> or <c>isal</c>) pins one.</remarks>
     public static string GzipInflater => GzipDecoder.EngineDescription;
 
     /// <summary>A source reading a file.</summary>
+    /// <exception cref="TallyInputException">The file does not exist or cannot be examined.</exception>
     public static DataSource FromFile(string path) => new FileSource(path);
 
     /// <summary>A source reading a stream once; the caller keeps ownership of it.</summary>
     public static DataSource FromStream(string name, Stream stream, long? length = null) => new StreamSource(name, stream, length);
-}
-
-/// <summary>A file on disk.</summary>
-public sealed class FileSource : DataSource
-{
-    private readonly long _length;
-
-    /// <summary>Creates a source for <paramref name="path"/>, reading its size now.</summary>
-    /// <exception cref="TallyInputException">The file does not exist or cannot be examined.</exception>
-    public FileSource(string path)
-    {
-        Path = path;
-        try
-        {
-            var info = new FileInfo(path);
-            if (!info.Exists)
-            {
-                throw new TallyInputException($"{path}: no such file");
-            }
-
-            _length = info.Length;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-        {
-            throw new TallyInputException($"{path}: {e.Message}", e);
-        }
-    }
-
-    /// <summary>The file's path as given.</summary>
-    public string Path { get; }
-
-    /// <inheritdoc/>
-    public override string Name => Path;
-
-    /// <inheritdoc/>
-    public override long? Length => _length;
-
-    /// <inheritdoc/>
-    public override Stream Open() => OpenRead(Path, Path);
-
-    /// <summary>Opens <paramref name="path"/> the way every reader reads a file; failures name it as <paramref name="name"/>.</summary>
-    internal static Stream OpenRead(string path, string name)
-    {
-        try
-        {
-            // Asynchronous so reads of many files overlap without blocking pool threads; the
-            // small buffer serves the gzip decoder's small reads, and is bypassed by the plain
-            // path's block-sized reads.
-            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, TallyDefaults.CompressedReadBuffer,
-                FileOptions.Asynchronous | FileOptions.SequentialScan);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TallyInputException($"{name}: {e.Message}", e);
-        }
-    }
-}
-
-/// <summary>A stream supplied by the caller, such as standard input; it can be read once.</summary>
-public sealed class StreamSource : DataSource
-{
-    private Stream? _stream;
-
-    /// <summary>Wraps <paramref name="stream"/>; it is not disposed by the job.</summary>
-    public StreamSource(string name, Stream stream, long? length = null)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        Name = name;
-        Length = length;
-        _stream = stream;
-    }
-
-    /// <inheritdoc/>
-    public override string Name { get; }
-
-    /// <inheritdoc/>
-    public override long? Length { get; }
-
-    /// <inheritdoc/>
-    public override Stream Open()
-    {
-        var stream = Interlocked.Exchange(ref _stream, null)
-            ?? throw new InvalidOperationException($"{Name} can be read only once.");
-        return new CancellableReadStream(stream);
-    }
 }

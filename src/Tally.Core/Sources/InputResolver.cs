@@ -1,45 +1,48 @@
 namespace Tally.Sources;
 
-/// <summary>Turns command-line inputs (files, folders, patterns, <c>-</c>) into sources, checking every one before work starts.</summary>
-public static class InputResolver
+/// <summary>Turns command-line inputs into sources with a list of input kinds, checking every one before work starts.</summary>
+public sealed class InputResolver
 {
     /// <summary>The name standard input goes by in messages.</summary>
-    public const string StandardInputName = "<stdin>";
+    public const string StandardInputName = StandardInputKind.Name;
 
-    /// <summary>Resolves <paramref name="inputs"/> in order; a file named twice is counted once.</summary>
-    /// <param name="inputs">Paths of files, folders (every file directly in them but hidden ones, in name order), patterns, or <c>-</c>.</param>
-    /// <param name="standardInput">Opens standard input for <c>-</c>.</param>
+    private readonly IInputKind[] _kinds;
+
+    /// <summary>Creates a resolver that asks <paramref name="kinds"/> in order.</summary>
+    public InputResolver(IEnumerable<IInputKind> kinds)
+    {
+        ArgumentNullException.ThrowIfNull(kinds);
+        _kinds = [.. kinds];
+    }
+
+    /// <summary>The built-in kinds: standard input (<c>-</c>), then files, folders and glob patterns.</summary>
+    public static InputResolver Default { get; } = new([new StandardInputKind(), new FileInputKind()]);
+
+    /// <summary>Resolves <paramref name="inputs"/> with <see cref="Default"/>; see <see cref="ResolveAll"/>.</summary>
     /// <exception cref="TallyInputException">An input is missing, unreadable, or matches no file; the message names it.</exception>
     public static IReadOnlyList<DataSource> Resolve(IEnumerable<string> inputs, Func<Stream>? standardInput = null)
+        => Default.ResolveAll(inputs, standardInput);
+
+    /// <summary>Resolves <paramref name="inputs"/> in order; a source reached twice (the same address) is counted once.</summary>
+    /// <param name="inputs">Files, folders (every file directly in them but hidden ones, in name order), patterns, or <c>-</c>.</param>
+    /// <param name="standardInput">Opens standard input for <c>-</c>.</param>
+    /// <exception cref="TallyInputException">An input is missing, unreadable, or matches no file; the message names it.</exception>
+    public IReadOnlyList<DataSource> ResolveAll(IEnumerable<string> inputs, Func<Stream>? standardInput = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        var context = new InputContext(standardInput);
         var sources = new List<DataSource>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        bool stdinUsed = false;
+        var found = new List<DataSource>();
         foreach (string input in inputs)
         {
-            if (input == "-")
+            found.Clear();
+            if (!_kinds.Any(kind => kind.TryResolve(input, context, found)))
             {
-                if (stdinUsed)
-                {
-                    throw new TallyInputException("standard input (-) can be given only once");
-                }
-
-                stdinUsed = true;
-                var stream = standardInput?.Invoke() ?? throw new TallyInputException("standard input is not available");
-                sources.Add(new StreamSource(StandardInputName, stream));
-                continue;
+                throw new TallyInputException($"{input}: not an input any source kind knows");
             }
 
-            foreach (string path in Expand(input))
-            {
-                if (seen.Add(Path.GetFullPath(path)))
-                {
-                    var source = new FileSource(path);
-                    CheckReadable(path);
-                    sources.Add(source);
-                }
-            }
+            sources.AddRange(found.Where(s => s.Address is not { } address || seen.Add(address)));
         }
 
         if (sources.Count == 0)
@@ -50,48 +53,20 @@ public static class InputResolver
         return sources;
     }
 
-    private static IEnumerable<string> Expand(string input)
+    /// <summary>Opens the source another process gave as <paramref name="address"/>, naming it <paramref name="name"/>.</summary>
+    /// <exception cref="TallyInputException">No kind knows the address, or the source cannot be examined.</exception>
+    public DataSource OpenAddress(string address, string name)
     {
-        if (Directory.Exists(input))
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(name);
+        foreach (var kind in _kinds)
         {
-            string[] files;
-            try
+            if (kind.FromAddress(address, name) is { } source)
             {
-                // Hidden files (.DS_Store, editor swap files, tool state) are never data.
-                files = [.. Directory.GetFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.'))];
+                return source;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new TallyInputException($"{input}: {e.Message}", e);
-            }
-
-            if (files.Length == 0)
-            {
-                throw new TallyInputException($"{input}: the folder holds no files");
-            }
-
-            Array.Sort(files, StringComparer.Ordinal);
-            return files;
         }
 
-        if (!File.Exists(input) && Glob.IsPattern(input))
-        {
-            var matches = Glob.Expand(input);
-            return matches.Count > 0 ? matches : throw new TallyInputException($"{input}: no files match");
-        }
-
-        return [input];
-    }
-
-    private static void CheckReadable(string path)
-    {
-        try
-        {
-            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TallyInputException($"{path}: cannot be read: {e.Message}", e);
-        }
+        throw new TallyInputException($"{name}: no source kind can open the address {address}");
     }
 }

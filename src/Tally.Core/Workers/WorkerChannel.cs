@@ -1,13 +1,11 @@
-using Tally.Aggregation;
+using Tally.Execution;
+using Tally.Parsing;
 using Tally.Serialization;
 
 namespace Tally.Workers;
 
 /// <summary>The worker is gone or broke the protocol mid-session: the task may be retried in a fresh worker.</summary>
 internal sealed class WorkerCrashException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>A task's outcome as the parent receives it: the partial table and the final figures.</summary>
-internal sealed record TaskResult(CountTable Table, TaskFigures Figures);
 
 /// <summary>The parent's end of the protocol with one worker, over the worker's stdin and stdout.</summary>
 /// <remarks>
@@ -64,16 +62,15 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
         }
     }
 
-    /// <summary>Sends <paramref name="task"/> and receives its result, reporting progress on the way.</summary>
+    /// <summary>Runs one task on the worker: sends it, then reads its progress, skipped rows and result.</summary>
     /// <param name="task">The task.</param>
-    /// <param name="progress">Told the figures of every progress frame.</param>
-    /// <param name="isFinished">Whether a task id already has its result (a late frame of it is dropped).</param>
+    /// <param name="progress">Receives the figures the worker reports.</param>
+    /// <param name="isFinished">Whether a task id's result was already accepted: a late duplicate of it is dropped.</param>
+    /// <param name="rejects">Where the task's skipped rows go, in skip mode; null otherwise.</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <exception cref="WorkerCrashException">The worker ended, or sent something that is not a valid answer.</exception>
-    /// <exception cref="TallyDataException">The source holds bad data (not retried).</exception>
-    /// <exception cref="TallyInputException">The source cannot be read (not retried).</exception>
-    /// <exception cref="TallyWorkerException">The map step failed or is unknown to the worker (not retried).</exception>
-    public async Task<TaskResult> RunAsync(TaskFrame task, Action<TaskFigures> progress, Func<long, bool> isFinished, CancellationToken cancellationToken)
+    /// <returns>The task's outcome: its table, or the error the worker reported (a malformed row, a broken or unreadable source, a failing map step).</returns>
+    /// <exception cref="WorkerCrashException">The worker died, broke off, or sent what is not a valid answer: retry on another worker.</exception>
+    public async Task<SourceOutcome> RunAsync(TaskFrame task, Action<SourceFigures> progress, Func<long, bool> isFinished, RejectSink? rejects, CancellationToken cancellationToken)
     {
         await SendAsync(task.Write(_frames), cancellationToken).ConfigureAwait(false);
         using var table = new MemoryStream();
@@ -102,7 +99,10 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
                 switch (frame.Type)
                 {
                     case FrameType.Progress:
-                        progress(TaskFigures.Read(frame.Payload.Span));
+                        progress(TaskFigures.Read(frame.Payload.Span).Figures);
+                        break;
+                    case FrameType.Rejected:
+                        RejectedFrame.AddTo(frame.Payload.Span, rejects ?? throw new InvalidDataException("a skipped row, and rows are not skipped"));
                         break;
                     case FrameType.TableChunk:
                         var payload = new PayloadReader(frame.Payload.Span, WorkerProtocol.Subject);
@@ -110,10 +110,12 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
                         table.Write(payload.Rest());
                         break;
                     case FrameType.Done:
-                        var figures = TaskFigures.Read(frame.Payload.Span);
-                        return new TaskResult(CountTableFormat.Read(table.GetBuffer().AsSpan(0, (int)table.Length)), figures);
+                        progress(TaskFigures.Read(frame.Payload.Span).Figures);
+                        var counted = CountTableFormat.Read(table.GetBuffer().AsSpan(0, (int)table.Length));
+                        return SourceOutcome.Counted([counted], rejects is null ? null : [rejects]);
                     case FrameType.Failed:
-                        throw TaskFailed.Read(frame.Payload.Span).ToException(task.MapStep);
+                        var failed = TaskFailed.Read(frame.Payload.Span);
+                        return SourceOutcome.Failed(failed.ToException(task.MapStep), failed.IsBroken);
                     default:
                         throw new InvalidDataException($"unexpected frame type {(byte)frame.Type}");
                 }

@@ -1,6 +1,6 @@
-using System.Buffers;
-using Tally.Aggregation;
+using Tally.Execution;
 using Tally.Mapping;
+using Tally.Parsing;
 using Tally.Serialization;
 using Tally.Sources;
 
@@ -143,58 +143,46 @@ public static class WorkerHost
         TaskFailed failed;
         try
         {
-            if (!registry.TryGet(task.MapStep, out var step))
+            if (!registry.TryCreate(task.MapStep, task.MapArguments, out var step))
             {
                 throw new InvalidOperationException($"this worker has no map step \"{task.MapStep}\"");
             }
 
-            var table = new CountTable();
-            long rows = 0;
-            long bytes = 0;
-            var source = new NamedFileSource(task.Path, task.Name);
-            using var blocks = await BlockReader.OpenAsync(source, task.BlockSize, task.MaxLineLength, cancellationToken).ConfigureAwait(false);
-            while (await blocks.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
+            var settings = new TaskSettings(step, task.BlockSize, task.MaxLineLength, task.MalformedRows, task.BrokenSources);
+            var source = InputResolver.Default.OpenAddress(task.Address, task.Name);
+
+            // Skipped rows go to the parent as they are found, so a file full of bad rows takes no
+            // memory here; the parent keeps the examples and writes the rejects file.
+            var rejects = task.MalformedRows == MalformedRowPolicy.Skip
+                ? new RejectSink(keep: 0, (line, reason, text) => Send(output, RejectedFrame.Write(frames, task.TaskId, line, reason, text)))
+                : null;
+            var count = await SourceCounter.CountAsync(source, settings, rejects,
+                figures => Send(output, new TaskFigures(task.TaskId, figures).Write(frames, FrameType.Progress)), cancellationToken).ConfigureAwait(false);
+            if (count.Error is { } error)
             {
-                try
-                {
-                    rows += step.Map(block.Span, table, new MapContext(task.Name, block.FirstLine));
-                    bytes += block.Length;
-                }
-                finally
-                {
-                    ArrayPool<byte>.Shared.Return(block.Buffer);
-                }
-
-                var progress = new TaskFigures(task.TaskId, blocks.StoredBytesRead, bytes, rows, blocks.IsCompressed);
-                Send(output, progress.Write(frames, FrameType.Progress));
+                failed = TaskFailed.From(task.TaskId, task.Name, error, count.IsBroken);
             }
-
-            using (var chunks = new TableChunkStream(output, frames, task.TaskId))
+            else
             {
-                CountTableFormat.Write(table, chunks);
-            }
+                using (var chunks = new TableChunkStream(output, frames, task.TaskId))
+                {
+                    CountTableFormat.Write(count.Table, chunks);
+                }
 
-            var done = new TaskFigures(task.TaskId, blocks.StoredBytesRead, bytes, rows, blocks.IsCompressed);
-            Send(output, done.Write(frames, FrameType.Done));
-            return;
+                Send(output, new TaskFigures(task.TaskId, count.Figures).Write(frames, FrameType.Done));
+                return;
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             throw;
         }
-        catch (TallyDataException e)
-        {
-            failed = new TaskFailed(task.TaskId, TaskFailure.Data, e.Source, e.Line ?? 0, e.Reason);
-        }
-        catch (TallyInputException e)
-        {
-            failed = new TaskFailed(task.TaskId, TaskFailure.Input, task.Name, 0, e.Message);
-        }
         catch (Exception e) when (e is not IOException)
         {
-            // A map step's own failure is deterministic: report it rather than crash, so the parent
-            // fails the job with the reason instead of retrying it.
-            failed = new TaskFailed(task.TaskId, TaskFailure.Other, task.Name, 0, $"{e.GetType().Name}: {e.Message}");
+            // An unknown map step, an address that cannot be opened, a map step's own failure: all
+            // deterministic, so report them rather than crash, and the parent fails the source with
+            // the reason instead of retrying it.
+            failed = TaskFailed.From(task.TaskId, task.Name, e, broken: e is TallyInputException);
         }
 
         Send(output, failed.Write(frames));

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
-using Tally.Engine;
+using Tally.Executors.Processes;
 using Tally.Serialization;
 
 namespace Tally.Workers;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Tally.Engine;
+using Tally.Executors.Processes;
 using Tally.Mapping;
 using Tally.Sources;
 using Tally.Tests.Support;
@@ -24,9 +25,7 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
         Workers = workers,
         BlockSize = blockSize,
         MaxLineLength = Math.Max(blockSize, 1 << 16),
-        Executor = ExecutorKind.Processes,
-        WorkerCommand = command,
-        WorkerEvents = _events.Enqueue,
+        Executor = new ProcessExecutor(command) { Events = _events.Enqueue },
     };
 
     /// <summary>Every worker that started has been stopped and reaped: no process is left behind.</summary>
@@ -67,7 +66,9 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
         int killed = 0;
         var options = Processes(2, 256, TestWorker.Command()) with
         {
-            WorkerEvents = e =>
+            Executor = new ProcessExecutor(TestWorker.Command())
+            {
+                Events = e =>
             {
                 _events.Enqueue(e);
                 // The first task sent is killed with its worker while the task runs (or, at the
@@ -77,6 +78,7 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
                     using var worker = Process.GetProcessById(e.ProcessId);
                     worker.Kill();
                 }
+            },
             },
         };
 
@@ -187,11 +189,11 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
     }
 
     [Fact]
-    public void Start_ProcessesWithoutAWorkerCommand_Throws()
+    public void ProcessExecutor_WithoutAWorkerCommand_Throws()
     {
-        var error = Assert.Throws<ArgumentException>(() => CountJob.Start([], new CountOptions { Executor = ExecutorKind.Processes }));
+        var error = Assert.Throws<ArgumentNullException>(() => new ProcessExecutor(null!));
 
-        Assert.Equal("WorkerCommand", error.ParamName);
+        Assert.Equal("command", error.ParamName);
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class CheckpointFormatTests
     [Fact]
     public void WriteThenRead_RoundTripsTheHeader_AndLeavesTheTable()
     {
-        var info = new CheckpointInfo("ngram-v2", new FileStamp("/data/Zürich.gz", 12_345, DateTime.UtcNow.Ticks), true, 100, 400, 30, 2,
+        var info = new CheckpointInfo("ngram-v2", 1 << 20, new SourceIdentity("file:/data/Zürich.gz", "size=12345;mtime=1"), true, 100, 400, 30, 2,
             [new RejectedRow(3, "too few fields", [0x41, 0xFF]), new RejectedRow(9, "é: not a number", [])]);
         var table = new CountTable();
         table.Add("k"u8, 5);
@@ -30,7 +30,7 @@ public sealed class CheckpointFormatTests
     public void Version1_IsNotSupported()
     {
         var stream = new MemoryStream();
-        CheckpointFormat.Write(stream, new CheckpointInfo("ngram-v2", new FileStamp("/f", 1, 2), false, 1, 1, 1, 0, []), new CountTable());
+        CheckpointFormat.Write(stream, new CheckpointInfo("ngram-v2", 1 << 20, new SourceIdentity("file:/f", "v"), false, 1, 1, 1, 0, []), new CountTable());
         var bytes = stream.ToArray();
         bytes[4] = 1;
 

@@ -26,6 +26,10 @@ public sealed class NgramV2MapStep : MapStep
     public static NgramV2MapStep Instance { get; } = new();
 
     /// <inheritdoc/>
+    /// <remarks>A blank line is a malformed row, so with malformed rows failing the job every line of a block is a row.</remarks>
+    public override bool RowsAreLines => true;
+
+    /// <inheritdoc/>
     public override long Map(ReadOnlySpan<byte> block, CountTable table, in MapContext context)
         => NgramV2Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects);
 }

@@ -1,6 +1,6 @@
-namespace Tally.Engine;
+namespace Tally.Executors.Processes;
 
-/// <summary>What happened to a worker process; reported to <see cref="CountOptions.WorkerEvents"/> for tests.</summary>
+/// <summary>What happened to a worker process; reported to <see cref="ProcessExecutor.Events"/> for tests.</summary>
 internal enum WorkerEventKind
 {
     /// <summary>The process started and answered the handshake.</summary>

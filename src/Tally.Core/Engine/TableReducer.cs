@@ -28,15 +28,15 @@ namespace Tally.Engine;
 /// </para>
 /// <para>Used by the merger alone: no locks.</para>
 /// </remarks>
-internal sealed class ResultTables(long unfoldedBytes = TallyDefaults.UnfoldedTableBytes)
+internal sealed class TableReducer(long unfoldedBytes = TallyDefaults.UnfoldedTableBytes)
 {
-    private readonly List<(CountTable Table, SourceState Source)> _unfolded = [];
+    private readonly List<(CountTable Table, string Source)> _unfolded = [];
     private CountTable? _folded;
     private long _unfoldedBytes;
 
     /// <summary>Adds a finished source's table, folding the waiting tables if they grow too large.</summary>
     /// <exception cref="TallyDataException">A total passes 2^63-1 (the message names the key and <paramref name="source"/> or a later one).</exception>
-    public void Add(CountTable table, SourceState source)
+    public void Add(CountTable table, string source)
     {
         _unfolded.Add((table, source));
         _unfoldedBytes += table.Footprint;
@@ -111,7 +111,7 @@ internal sealed class ResultTables(long unfoldedBytes = TallyDefaults.UnfoldedTa
     }
 
     /// <summary>Adds <paramref name="table"/> into <paramref name="into"/>, naming <paramref name="source"/> if a total passes 2^63-1.</summary>
-    public static void FoldInto(CountTable into, CountTable table, SourceState source)
+    public static void FoldInto(CountTable into, CountTable table, string source)
     {
         try
         {
@@ -119,7 +119,7 @@ internal sealed class ResultTables(long unfoldedBytes = TallyDefaults.UnfoldedTa
         }
         catch (OverflowException e)
         {
-            throw new TallyDataException(source.Name, null, e.Message, e);
+            throw new TallyDataException(source, null, e.Message, e);
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace Tally.Engine;
+namespace Tally.Executors.Threads;
 
 /// <summary>
 /// Lines per block of one source, recorded as workers finish the blocks, so that an error found

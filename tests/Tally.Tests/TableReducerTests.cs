@@ -1,20 +1,19 @@
 using Tally.Aggregation;
 using Tally.Engine;
-using Tally.Sources;
 
 namespace Tally.Tests;
 
 /// <summary>When the job hands finished sources' tables over unmerged, and when it folds them.</summary>
-public sealed class ResultTablesTests
+public sealed class TableReducerTests
 {
     [Fact]
     public void Finish_TablesUnderTheBudget_StayApart()
     {
-        var result = new ResultTables(unfoldedBytes: 1L << 30);
+        var result = new TableReducer(unfoldedBytes: 1L << 30);
         var a = Table(("x", 1), ("y", 2));
         var b = Table(("x", 3));
-        result.Add(a, Source("a"));
-        result.Add(b, Source("b"));
+        result.Add(a, "a");
+        result.Add(b, "b");
 
         var tables = result.Finish();
 
@@ -26,9 +25,9 @@ public sealed class ResultTablesTests
     {
         var small = Table(("x", 1));
         var large = Table(64, ("x", 2), ("y", 3), ("z", 4));
-        var result = new ResultTables(unfoldedBytes: small.Footprint + large.Footprint - 1);
-        result.Add(small, Source("a"));
-        result.Add(large, Source("b"));
+        var result = new TableReducer(unfoldedBytes: small.Footprint + large.Footprint - 1);
+        result.Add(small, "a");
+        result.Add(large, "b");
 
         var tables = result.Finish();
 
@@ -42,16 +41,16 @@ public sealed class ResultTablesTests
     public void Add_UnderTheFoldedTablesSize_WaitsUnfolded()
     {
         // Once a table is folded, waiting tables may take as much memory as it does.
-        var result = new ResultTables(unfoldedBytes: 1);
+        var result = new TableReducer(unfoldedBytes: 1);
         var big = new CountTable(capacity: 1 << 12);
         for (int i = 0; i < 1000; i++)
         {
             big.Add(BitConverter.GetBytes(i), 1);
         }
 
-        result.Add(big, Source("a"));
+        result.Add(big, "a");
         var later = Table(("x", 1));
-        result.Add(later, Source("b"));
+        result.Add(later, "b");
 
         Assert.Equal([big, later], result.Finish());
     }
@@ -59,11 +58,11 @@ public sealed class ResultTablesTests
     [Fact]
     public void Add_LargestTotalsCouldOverflow_FoldsAndNamesTheSource()
     {
-        var result = new ResultTables(unfoldedBytes: 1L << 30);
-        result.Add(Table(("big", long.MaxValue - 5), ("other", 1)), Source("first"));
-        result.Add(Table(("other", long.MaxValue - 5)), Source("second"));
+        var result = new TableReducer(unfoldedBytes: 1L << 30);
+        result.Add(Table(("big", long.MaxValue - 5), ("other", 1)), "first");
+        result.Add(Table(("other", long.MaxValue - 5)), "second");
 
-        var error = Assert.Throws<TallyDataException>(() => result.Add(Table(("big", 6)), Source("third")));
+        var error = Assert.Throws<TallyDataException>(() => result.Add(Table(("big", 6)), "third"));
 
         Assert.Equal("third", error.Source);
         Assert.Contains("\"big\" passes 2^63-1", error.Message, StringComparison.Ordinal);
@@ -72,9 +71,9 @@ public sealed class ResultTablesTests
     [Fact]
     public void Finish_LargestTotalsSumPastLongButNoKeyDoes_FoldsWithoutError()
     {
-        var result = new ResultTables(unfoldedBytes: 1L << 30);
-        result.Add(Table(("a", long.MaxValue - 5)), Source("first"));
-        result.Add(Table(("b", long.MaxValue - 5), ("a", 5)), Source("second"));
+        var result = new TableReducer(unfoldedBytes: 1L << 30);
+        result.Add(Table(("a", long.MaxValue - 5)), "first");
+        result.Add(Table(("b", long.MaxValue - 5), ("a", 5)), "second");
 
         var table = Assert.Single(result.Finish());
 
@@ -85,7 +84,7 @@ public sealed class ResultTablesTests
     [Fact]
     public void Finish_Nothing_GivesOneEmptyTable()
     {
-        var table = Assert.Single(new ResultTables().Finish());
+        var table = Assert.Single(new TableReducer().Finish());
 
         Assert.Equal(0, table.Count);
     }
@@ -119,6 +118,4 @@ public sealed class ResultTablesTests
 
         return table;
     }
-
-    private static SourceState Source(string name) => new(DataSource.FromStream(name, new MemoryStream()), 0, 1);
 }

@@ -1,0 +1,64 @@
+namespace Tally.Sources;
+
+/// <summary>Files: a path, a folder (every file directly in it but hidden ones, in name order), or a glob pattern.</summary>
+internal sealed class FileInputKind : IInputKind
+{
+    public bool TryResolve(string input, InputContext context, ICollection<DataSource> sources)
+    {
+        foreach (string path in Expand(input))
+        {
+            var source = new FileSource(path);
+            CheckReadable(path);
+            sources.Add(source);
+        }
+
+        return true;
+    }
+
+    public DataSource? FromAddress(string address, string name) => Path.IsPathFullyQualified(address) ? new FileSource(address, name) : null;
+
+    private static IEnumerable<string> Expand(string input)
+    {
+        if (Directory.Exists(input))
+        {
+            string[] files;
+            try
+            {
+                // Hidden files (.DS_Store, editor swap files, tool state) are never data.
+                files = [.. Directory.GetFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.'))];
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new TallyInputException($"{input}: {e.Message}", e);
+            }
+
+            if (files.Length == 0)
+            {
+                throw new TallyInputException($"{input}: the folder holds no files");
+            }
+
+            Array.Sort(files, StringComparer.Ordinal);
+            return files;
+        }
+
+        if (!File.Exists(input) && Glob.IsPattern(input))
+        {
+            var matches = Glob.Expand(input);
+            return matches.Count > 0 ? matches : throw new TallyInputException($"{input}: no files match");
+        }
+
+        return [input];
+    }
+
+    private static void CheckReadable(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TallyInputException($"{path}: cannot be read: {e.Message}", e);
+        }
+    }
+}
