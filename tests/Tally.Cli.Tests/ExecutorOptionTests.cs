@@ -66,6 +66,28 @@ public sealed class ExecutorOptionTests : IDisposable
     }
 
     [Fact]
+    public async Task Processes_SkipBadAndSkipBadFiles_PrintAndWriteWhatThreadsDo()
+    {
+        string good = _cli.Write("a.tsv", "Aardvark\t2000\t5\t1\nnot a row\nabc\t2000\t7\t1\nabc\t2001\t-1\t1\n");
+        string broken = _cli.Write("b.gz", string.Concat(Enumerable.Range(0, 500).Select(i => $"z{i}\t2000\t1\t1\n")), gzip: true);
+        File.WriteAllBytes(broken, File.ReadAllBytes(broken)[..^9]);
+        string[] common = ["count", good, broken, "-w", "Aardvark", "-w", "abc", "--skip-bad", "--skip-bad-files", "--workers", "2"];
+
+        var threads = await _cli.RunAsync([.. common, "--rejects", _cli.PathOf("threads.tsv"), "-o", _cli.PathOf("threads.out")]);
+        var processes = await _cli.RunAsync([.. common, "--executor", "processes", "--rejects", _cli.PathOf("processes.tsv"), "-o", _cli.PathOf("processes.out")]);
+
+        Assert.Equal(0, threads.ExitCode);
+        Assert.Equal(0, processes.ExitCode);
+        Assert.Equal(["Aardvark\t5", "abc\t7"], processes.OutLines);
+        Assert.Equal(threads.OutLines, processes.OutLines);
+        Assert.Equal(threads.Error.Replace("threads.tsv", "processes.tsv", StringComparison.Ordinal), processes.Error);
+        Assert.Contains($"tally: skipped 2 malformed rows in {good}", processes.Error, StringComparison.Ordinal);
+        Assert.Contains(broken, processes.Error, StringComparison.Ordinal);
+        Assert.Equal(await File.ReadAllBytesAsync(_cli.PathOf("threads.tsv")), await File.ReadAllBytesAsync(_cli.PathOf("processes.tsv")));
+        Assert.Equal(await File.ReadAllBytesAsync(_cli.PathOf("threads.out")), await File.ReadAllBytesAsync(_cli.PathOf("processes.out")));
+    }
+
+    [Fact]
     public async Task UnknownExecutor_ExitsTwo()
     {
         string a = _cli.Write("a.tsv", "a\t1\t1\t1\n");

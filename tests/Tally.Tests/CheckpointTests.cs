@@ -55,6 +55,38 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Checkpoint_MadeByAnotherMapStep_IsRecomputed_AndSaysWhy()
+    {
+        // Two map steps over the same unchanged files: a table of one is never trusted by the other.
+        var expected = ReferenceCount.FromResult(await Run(ReferenceEquivalenceTests.Pipeline(1, 4096) with { MapStep = new WordCountStep() }));
+        await Run(Options());
+        var words = await Run(Options() with { MapStep = new WordCountStep() });
+
+        Assert.All(words.Sources, s => Assert.False(s.Resumed));
+        Assert.All(words.Sources, s => Assert.StartsWith("was made by another format or with other options (ngram-v2; this run: word-count)", s.CheckpointProblem, StringComparison.Ordinal));
+        Assert.Equal(expected, ReferenceCount.FromResult(words));
+
+        var again = await Run(Options() with { MapStep = new WordCountStep() });
+        Assert.All(again.Sources, s => Assert.True(s.Resumed));
+        Assert.Equal(expected, ReferenceCount.FromResult(again));
+
+        var ngrams = await Run(Options());
+        Assert.All(ngrams.Sources, s => Assert.False(s.Resumed));
+        Assert.Equal(ReferenceCount.Count(_files), ReferenceCount.FromResult(ngrams));
+    }
+
+    [Fact]
+    public async Task Checkpoint_MadeUnderALooserLineLimit_IsRecomputed()
+    {
+        await Run(Options() with { MaxLineLength = 1 << 20 });
+        var stricter = await Run(Options() with { MaxLineLength = 1 << 16 });
+        var looser = await Run(Options() with { MaxLineLength = 1 << 20 });
+
+        Assert.All(stricter.Sources, s => Assert.StartsWith("was made under a looser --max-line-length", s.CheckpointProblem, StringComparison.Ordinal));
+        Assert.All(looser.Sources, s => Assert.True(s.Resumed));
+    }
+
+    [Fact]
     public async Task Checkpoint_ChangedFile_IsCountedAgain()
     {
         await Run(Options());

@@ -88,6 +88,35 @@ public sealed class SkipModeTests
         Assert.Equal(["rejects.tsv"], Directory.GetFiles(folder.Path).Select(Path.GetFileName));
     }
 
+    [Theory]
+    [InlineData(1, 61)]
+    [InlineData(3, 4096)]
+    public async Task SkipModes_WithWorkerProcesses_GiveWhatThreadsGive(int workers, int blockSize)
+    {
+        // Damaged rows in every file, one file truncated (broken), and both skip policies: the
+        // totals, per-source reports, left-out files and the rejects file must all be identical.
+        using var folder = new TempFolder();
+        var files = Enumerable.Range(0, 4).Select(i => Damaged(300 + i, 250, every: 4)).ToArray();
+        var paths = files.Select((f, i) => folder.Write($"in/f{i}.gz", i == 2 ? RandomNgrams.Gzip(f)[..^9] : RandomNgrams.Gzip(f))).ToArray();
+        CountOptions Options(string rejects) => Skipping(workers, blockSize, Path.Combine(folder.Path, rejects)) with { BrokenSources = BrokenSourcePolicy.Skip };
+
+        var threads = await CountJob.Start([.. paths.Select(DataSource.FromFile)], Options("threads.tsv")).Result.WaitAsync(s_guard);
+        var processes = await CountJob.Start([.. paths.Select(DataSource.FromFile)],
+            Options("processes.tsv") with { Executor = new Tally.Executors.Processes.ProcessExecutor(TestWorker.Command()) }).Result.WaitAsync(s_guard);
+
+        Assert.Equal(ReferenceCount.FromResult(threads), ReferenceCount.FromResult(processes));
+        Assert.Equal(ReferenceRows.Totals([files[0], files[1], files[3]]), ReferenceCount.FromResult(processes));
+        Assert.Equal([paths[2]], processes.LeftOut.Select(s => s.Name));
+        Assert.Equal(Report(threads), Report(processes));
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(folder.Path, "threads.tsv")), await File.ReadAllBytesAsync(Path.Combine(folder.Path, "processes.tsv")));
+        Assert.True(processes.SkippedRows > 50);
+
+        // A left-out file's figures say how far it got before the damage showed, which depends on timing.
+        static string Report(Output.CountResult result) => string.Join("\n", result.Sources.OrderBy(s => s.Index).Select(s => s.IsLeftOut
+            ? $"{s.Name} left out: {s.Error?.Message}"
+            : $"{s.Name} {s.Rows} {s.SkippedRows} {string.Join(",", s.SkippedExamples.Select(e => $"{e.Line}:{e.Reason}:{Convert.ToHexString(e.Text)}"))}"));
+    }
+
     [Fact]
     public async Task Rejects_ManyRows_AllWritten()
     {
