@@ -1,26 +1,5 @@
 namespace Tally.Engine;
 
-/// <summary>Where a source is in the job.</summary>
-public enum SourceStatus
-{
-    /// <summary>Not opened yet.</summary>
-    Waiting,
-
-    /// <summary>Being read and counted.</summary>
-    Running,
-
-    /// <summary>Fully counted and merged.</summary>
-    Done,
-}
-
-/// <summary>A snapshot of one source's progress.</summary>
-/// <param name="Name">The source's display name.</param>
-/// <param name="Length">Bytes as stored, when known.</param>
-/// <param name="StoredBytesRead">Bytes read as stored so far.</param>
-/// <param name="Rows">Rows counted so far.</param>
-/// <param name="Status">Waiting, running or done.</param>
-public sealed record SourceProgress(string Name, long? Length, long StoredBytesRead, long Rows, SourceStatus Status);
-
 /// <summary>A snapshot of a running job, reported through <see cref="IProgress{T}"/>.</summary>
 /// <param name="Elapsed">Time since the job started.</param>
 /// <param name="Sources">Each source, in the job's order.</param>

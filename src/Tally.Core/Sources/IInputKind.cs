@@ -21,23 +21,3 @@ public interface IInputKind
     /// <param name="name">The name the other process calls it by, so messages match.</param>
     DataSource? FromAddress(string address, string name);
 }
-
-/// <summary>What the input kinds of one resolution share.</summary>
-/// <param name="standardInput">Opens standard input, or null when there is none.</param>
-public sealed class InputContext(Func<Stream>? standardInput)
-{
-    private bool _standardInputTaken;
-
-    /// <summary>Standard input, once per resolution.</summary>
-    /// <exception cref="TallyInputException">It was taken already, or there is none.</exception>
-    public Stream TakeStandardInput()
-    {
-        if (_standardInputTaken)
-        {
-            throw new TallyInputException("standard input (-) can be given only once");
-        }
-
-        _standardInputTaken = true;
-        return standardInput?.Invoke() ?? throw new TallyInputException("standard input is not available");
-    }
-}
