@@ -2,6 +2,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Tally.Aggregation;
 using Tally.Output;
+using Tally.Output.Sorting;
 
 namespace Tally.Benchmarks;
 

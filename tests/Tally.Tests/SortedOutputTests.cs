@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Tally.Aggregation;
 using Tally.Output;
+using Tally.Output.Sorting;
 
 namespace Tally.Tests;
 

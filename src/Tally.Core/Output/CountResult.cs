@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using Tally.Aggregation;
 using Tally.Engine;
+using Tally.Output.Sorting;
 
 namespace Tally.Output;
 

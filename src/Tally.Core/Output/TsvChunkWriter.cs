@@ -1,4 +1,5 @@
 using System.Buffers;
+using Tally.Output.Sorting;
 
 namespace Tally.Output;
 
