@@ -77,4 +77,16 @@ public static partial class TallyDefaults
     /// per source left unfolded; the standard set gives six.
     /// </remarks>
     internal const int SortMaxMergedRuns = 16;
+
+    /// <summary>Buffer of the output's serial path, written to the stream whenever it fills (<c>OrderedChunkWriter</c>).</summary>
+    /// <remarks>64 KiB: a few hundred rows per write call, and the file stream's own buffer size, so each write goes straight through.</remarks>
+    internal const int OutputStreamBufferBytes = 1 << 16;
+
+    /// <summary>Largest buffer an output chunk is formatted into on the pool (<c>OrderedChunkWriter</c>).</summary>
+    /// <remarks>
+    /// Ngram chunks are well under a megabyte. Keys can be up to 1 GiB each (the line limit), so a
+    /// chunk of very long keys is streamed by the writer instead: the memory of the chunks in
+    /// flight stays bounded by the window times this, and no buffer can pass the largest array.
+    /// </remarks>
+    internal const int OutputMaxChunkBytes = 64 << 20;
 }

@@ -245,7 +245,7 @@ public sealed class SortedOutputTests
             foreach (var (chunkRows, window) in s_chunkings)
             {
                 using var output = new MemoryStream();
-                await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
+                await OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
 
                 Assert.True(expected.AsSpan().SequenceEqual(output.ToArray()), $"{shape}, {size} keys, {chunkRows} rows a chunk, window {window}");
             }
@@ -290,7 +290,7 @@ public sealed class SortedOutputTests
     public void OutputPlan_FollowsTheThreadCount(int rows, int threads, int partitions, int window)
     {
         Assert.Equal(partitions, SortedTotals.PartitionsFor(rows, threads));
-        Assert.Equal(window, TsvChunkWriter.Chunking.For(rows, threads).Window);
+        Assert.Equal(window, OrderedChunkWriter.Chunking.For(rows, threads).Window);
     }
 
     [Theory]
@@ -329,7 +329,7 @@ public sealed class SortedOutputTests
         var sorted = SortedTotals.Create(Table(totals), partitions: 4);
 
         using var output = new MemoryStream();
-        await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(ChunkRows: 40, Window: 3, MaxChunkBytes: 1_000), CancellationToken.None);
+        await OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(ChunkRows: 40, Window: 3, MaxChunkBytes: 1_000), CancellationToken.None);
 
         Assert.Equal(ReferenceTsv(totals), output.ToArray());
     }
@@ -341,7 +341,7 @@ public sealed class SortedOutputTests
         using var output = new FailingStream(failOnWrite: 3, cancel: null);
 
         var error = await Assert.ThrowsAsync<IOException>(() =>
-            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), CancellationToken.None));
+            OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(100, 4, 1 << 20), CancellationToken.None));
 
         Assert.Equal("disk full", error.Message);
         Assert.Equal(3, output.Writes);
@@ -355,7 +355,7 @@ public sealed class SortedOutputTests
         using var output = new FailingStream(failOnWrite: 0, cancel: cancel);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), cancel.Token));
+            OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(100, 4, 1 << 20), cancel.Token));
 
         Assert.True(output.Writes < 50);
     }
@@ -369,6 +369,33 @@ public sealed class SortedOutputTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WriteTsvAsync(output, new CancellationToken(canceled: true)));
 
         Assert.Equal(0, output.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task WriteAsync_FormatWithFramingAndEscapes_MatchesReference(KeyShape shape)
+    {
+        // A second row format through the same writer: header and footer once, rows sized by
+        // their escaped keys (two bytes per key byte), in every chunking.
+        foreach (int size in s_sizes)
+        {
+            var totals = RandomTotals(shape, size, seed: 400 + size + (int)shape);
+            var sorted = SortedTotals.Create(Table(totals), partitions: 4);
+            var text = new StringBuilder("key,total\n");
+            foreach (var (key, total) in totals.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                text.Append(Convert.ToHexString(Encoding.Latin1.GetBytes(key))).Append(',').Append(total.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            byte[] expected = Encoding.ASCII.GetBytes(text.Append("end\n").ToString());
+            foreach (var (chunkRows, window) in s_chunkings)
+            {
+                using var output = new MemoryStream();
+                await OrderedChunkWriter.WriteAsync(sorted, HexRowFormat.Instance, output, new OrderedChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
+
+                Assert.True(expected.AsSpan().SequenceEqual(output.ToArray()), $"{shape}, {size} keys, {chunkRows} rows a chunk, window {window}");
+            }
+        }
     }
 
     /// <summary>Distinct keys (as Latin-1 strings, one char per byte) with totals from 1 to past 2^31, some near 2^63.</summary>
@@ -474,6 +501,30 @@ public sealed class SortedOutputTests
         }
 
         return Encoding.Latin1.GetBytes(text.ToString());
+    }
+
+    /// <summary>A test format: a header, then <c>HEXKEY,total LF</c> rows, then a footer.</summary>
+    private sealed class HexRowFormat : RowFormat
+    {
+        public static readonly HexRowFormat Instance = new();
+
+        public override int MaxRowOverhead => 22;
+
+        public override int MaxBytesPerKeyByte => 2;
+
+        public override void WriteHeader(IBufferWriter<byte> writer) => writer.Write("key,total\n"u8);
+
+        public override void WriteFooter(IBufferWriter<byte> writer) => writer.Write("end\n"u8);
+
+        public override int WriteRow(Span<byte> destination, ReadOnlySpan<byte> key, long total)
+        {
+            int used = Encoding.ASCII.GetBytes(Convert.ToHexString(key), destination);
+            destination[used++] = (byte)',';
+            Assert.True(total.TryFormat(destination[used..], out int written, provider: CultureInfo.InvariantCulture));
+            used += written;
+            destination[used++] = (byte)'\n';
+            return used;
+        }
     }
 
     /// <summary>A sink that throws on its n-th write (1-based), or cancels a token at its first.</summary>

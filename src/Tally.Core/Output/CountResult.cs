@@ -1,30 +1,9 @@
-using System.Buffers;
 using System.Text;
 using Tally.Aggregation;
 using Tally.Engine;
 using Tally.Output.Sorting;
 
 namespace Tally.Output;
-
-/// <summary>An ngram and its total match_count.</summary>
-/// <param name="Utf8">The ngram's bytes exactly as in the input (not necessarily valid UTF-8).</param>
-/// <param name="Total">Its total match_count.</param>
-public readonly record struct NgramTotal(ReadOnlyMemory<byte> Utf8, long Total)
-{
-    /// <summary>The ngram as text; invalid UTF-8 shows as U+FFFD.</summary>
-    public string Ngram => Encoding.UTF8.GetString(Utf8.Span);
-
-    /// <summary>Writes the row <c>ngram TAB total LF</c>, the ngram's bytes unchanged: the line <c>-o</c> writes for it.</summary>
-    /// <remarks><see cref="ToString"/> decodes the ngram, so two ngrams that differ only in invalid bytes print alike there; this row keeps them apart.</remarks>
-    public void WriteTsvRow(IBufferWriter<byte> writer)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Advance(TsvFormat.WriteRow(writer.GetSpan(Utf8.Length + TsvFormat.RowOverhead), Utf8.Span, Total));
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => $"{Ngram}\t{Total}";
-}
 
 /// <summary>The totals of a finished count job: look up ngrams, list the top ones, write them all sorted.</summary>
 public sealed class CountResult
@@ -138,15 +117,32 @@ public sealed class CountResult
     /// A large table is sorted and formatted on as many threads as the job had workers
     /// (<see cref="CountOptions.Workers"/>); the stream is written from one task, in order.
     /// </remarks>
-    public async Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(destination);
-        await TsvChunkWriter.WriteAsync(Sort(), destination, _threads, cancellationToken).ConfigureAwait(false);
-    }
+    public Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
+        => WriteAsync(TsvRowFormat.Instance, destination, cancellationToken);
 
     /// <summary>Writes the sorted TSV to <paramref name="path"/>: whole or not at all.</summary>
     public Task WriteTsvAsync(string path, CancellationToken cancellationToken = default)
-        => AtomicFile.WriteAsync(path, stream => WriteTsvAsync(stream, cancellationToken), cancellationToken);
+        => WriteAsync(TsvRowFormat.Instance, path, cancellationToken);
+
+    /// <summary>Writes every ngram in byte order as rows of <paramref name="format"/>, between its header and footer.</summary>
+    /// <remarks>
+    /// A large table is sorted and formatted on as many threads as the job had workers
+    /// (<see cref="CountOptions.Workers"/>): rows are formatted in chunks on the pool, a bounded
+    /// number ahead, and written to the stream from one task, in order.
+    /// </remarks>
+    public async Task WriteAsync(RowFormat format, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        ArgumentNullException.ThrowIfNull(destination);
+        await OrderedChunkWriter.WriteAsync(Sort(), format, destination, _threads, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes every ngram in byte order as rows of <paramref name="format"/> to <paramref name="path"/>: whole or not at all.</summary>
+    public Task WriteAsync(RowFormat format, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        return AtomicFile.WriteAsync(path, stream => WriteAsync(format, stream, cancellationToken), cancellationToken);
+    }
 
     private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_tables, _threads);
 
