@@ -373,6 +373,107 @@ public sealed class SortedOutputTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
+    public async Task WalkSortedAsync_SeveralTables_ListsEveryKeyOnceInOrder(KeyShape shape)
+    {
+        // Unmerged tables with repeated keys, as the job hands them over: unsorted (the sample
+        // sort) and filled in key order (the merge), over one chunk, several, and a partial last one.
+        foreach (int size in new[] { 0, 1, 500, (TallyDefaults.OutputChunkRows * 2) + 3 })
+        {
+            var totals = RandomTotals(shape, size, seed: 300 + size + (int)shape);
+            var expected = totals.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+            foreach (bool inKeyOrder in new[] { false, true })
+            {
+                var result = new CountResult(SplitTables(totals, tableCount: 4, seed: size, inKeyOrder: inKeyOrder), [], TimeSpan.Zero, threads: 4);
+                var walked = new List<KeyValuePair<string, long>>();
+                int chunks = 0;
+                await result.WalkSortedAsync((chunk, _) =>
+                {
+                    Assert.Equal(walked.Count, chunk.FirstRank);
+                    Assert.InRange(chunk.Count, 1, TallyDefaults.OutputChunkRows);
+                    foreach (var row in chunk)
+                    {
+                        walked.Add(KeyValuePair.Create(Encoding.Latin1.GetString(row.Key), row.Total));
+                    }
+
+                    chunks++;
+                    return ValueTask.CompletedTask;
+                });
+
+                Assert.True(expected.SequenceEqual(walked), $"{shape}, {size} keys, in key order: {inKeyOrder}");
+                Assert.Equal((size + TallyDefaults.OutputChunkRows - 1) / TallyDefaults.OutputChunkRows, chunks);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WalkSortedAsync_TsvRowsOfTheWalk_AreTheBytesOfWriteTsvAsync()
+    {
+        var totals = RandomTotals(KeyShape.Mixed, (TallyDefaults.ParallelOutputThreshold * 2) + 17, seed: 21);
+        var result = new CountResult(SplitTables(totals, tableCount: 3, seed: 21), [], TimeSpan.Zero, threads: 4);
+
+        var rows = new ArrayBufferWriter<byte>(1);
+        await result.WalkSortedAsync((chunk, _) =>
+        {
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                TsvRowFormat.Instance.WriteRow(rows, chunk.Key(i), chunk.Total(i));
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        using var output = new MemoryStream();
+        await result.WriteTsvAsync(output);
+
+        Assert.True(rows.WrittenSpan.SequenceEqual(output.ToArray()));
+        Assert.Equal(ReferenceTsv(totals), output.ToArray());
+    }
+
+    [Fact]
+    public async Task WalkSortedAsync_CancelledDuringAChunk_HandsOutNoMore()
+    {
+        var result = Result(RandomTotals(KeyShape.Mixed, TallyDefaults.OutputChunkRows * 4, seed: 22));
+        using var cancel = new CancellationTokenSource();
+        int chunks = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WalkSortedAsync(
+            async (chunk, token) =>
+            {
+                chunks++;
+                await cancel.CancelAsync();
+            },
+            cancel.Token));
+
+        Assert.Equal(1, chunks);
+    }
+
+    [Fact]
+    public async Task WalkSortedAsync_AlreadyCancelled_CallsNothing()
+    {
+        var result = Result(RandomTotals(KeyShape.Mixed, 100, seed: 23));
+        int chunks = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WalkSortedAsync(
+            (chunk, token) =>
+            {
+                chunks++;
+                return ValueTask.CompletedTask;
+            },
+            new CancellationToken(canceled: true)));
+
+        Assert.Equal(0, chunks);
+    }
+
+    [Fact]
+    public void SortedChunk_RowOutsideTheChunk_Throws()
+    {
+        var chunk = default(SortedChunk);
+
+        Assert.Equal(0, chunk.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => chunk.Total(0));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
     public async Task WriteAsync_FormatWithFramingAndEscapes_MatchesReference(KeyShape shape)
     {
         // A second row format through the same writer: header and footer once, rows sized by

@@ -144,6 +144,42 @@ public sealed class CountResult
         return AtomicFile.WriteAsync(path, stream => WriteAsync(format, stream, cancellationToken), cancellationToken);
     }
 
+    /// <summary>Hands every ngram and its total to <paramref name="onChunk"/> in ordinal byte order of the ngrams, a chunk of rows at a time.</summary>
+    /// <param name="onChunk">
+    /// Called once per chunk, in order, each call awaited before the next chunk is made. The chunk's
+    /// rows are views of the sorted totals: valid only until the returned task completes, so copy
+    /// what must outlive it.
+    /// </param>
+    /// <param name="cancellationToken">Checked before each chunk, and handed to <paramref name="onChunk"/>.</param>
+    /// <remarks>
+    /// <para>
+    /// For an output in another assembly (a database loader, a Parquet writer, a chart): it streams
+    /// every row without an object per ngram. The totals are sorted once (on as many threads as the
+    /// job had workers) and the sort is kept for the other views; the walk itself adds no memory
+    /// beyond the chunk being handed out.
+    /// </para>
+    /// <para>
+    /// The concatenation of <see cref="RowFormat.WriteRow(Span{byte}, ReadOnlySpan{byte}, long)"/>
+    /// over the walk's rows is what <see cref="WriteAsync(RowFormat, Stream, CancellationToken)"/>
+    /// writes between the header and footer.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; no further chunk is handed out.</exception>
+    public async Task WalkSortedAsync(Func<SortedChunk, CancellationToken, ValueTask> onChunk, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onChunk);
+        cancellationToken.ThrowIfCancellationRequested();
+        var sorted = Sort();
+        int chunkRows = TallyDefaults.OutputChunkRows;
+        int chunks = (int)(((long)sorted.Count + chunkRows - 1) / chunkRows);
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (start, end) = OrderedChunkWriter.Rows(sorted.Count, chunk, chunkRows);
+            await onChunk(new SortedChunk(sorted, start, end), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_tables, _threads);
 
     private IEnumerable<NgramTotal> Entries()
