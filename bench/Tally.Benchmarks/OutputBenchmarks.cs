@@ -2,6 +2,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Tally.Aggregation;
 using Tally.Output;
+using Tally.Output.Sorting;
 
 namespace Tally.Benchmarks;
 
@@ -47,8 +48,8 @@ public class OutputBenchmarks
     public async Task SortAndWrite()
     {
         var sorted = Sorted();
-        var chunking = TsvChunkWriter.Chunking.For(sorted.Count, Environment.ProcessorCount) with { Window = AllCores ? Environment.ProcessorCount * TallyDefaults.OutputChunksInFlightPerCore : 0 };
-        await TsvChunkWriter.WriteAsync(sorted, Stream.Null, chunking, CancellationToken.None);
+        var chunking = OrderedChunkWriter.Chunking.For(sorted.Count, Environment.ProcessorCount) with { Window = AllCores ? Environment.ProcessorCount * TallyDefaults.OutputChunksInFlightPerCore : 0 };
+        await OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, Stream.Null, chunking, CancellationToken.None);
     }
 
     private SortedTotals Sorted() => AllCores ? SortedTotals.Create(_table) : SortedTotals.Create(_table, partitions: 1);

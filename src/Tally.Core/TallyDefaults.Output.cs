@@ -42,4 +42,51 @@ public static partial class TallyDefaults
     /// keys repeated across tables can take.
     /// </remarks>
     internal const long UnfoldedTableBytes = 128L << 20;
+
+    /// <summary>Sampled keys per key range when choosing the sort's splitters (<c>SplitterSampler</c>).</summary>
+    /// <remarks>
+    /// With s samples per range a range's size is off by about 1/sqrt(s): 64 gives some 12%, which
+    /// four ranges per core even out, and sorting 64 keys per range costs microseconds.
+    /// </remarks>
+    internal const int SortSamplesPerPartition = 64;
+
+    /// <summary>Most bits of the key prefix one radix pass groups by, fewer for small groups (<c>PrefixRadixSort</c>).</summary>
+    /// <remarks>2^11 counters are 8 KiB, well inside L1 with the two arrays being read and written.</remarks>
+    internal const int SortRadixBits = 11;
+
+    /// <summary>Groups of this many prefixes or fewer are sorted by comparison, not by another radix pass (<c>PrefixRadixSort</c>).</summary>
+    /// <remarks>
+    /// Chosen with the radix sort and not tuned on its own: a group this small is a few cache lines
+    /// of prefixes, where <c>Array.Sort</c> of primitive keys is cheap, and a further pass would
+    /// clear and scan counters for fewer than four entries per digit.
+    /// </remarks>
+    internal const int SortRadixCutoff = 64;
+
+    /// <summary>Longest run of keys with equal prefixes sorted by an insertion sort; longer runs go to <c>Array.Sort</c> with a comparer (<c>RangeSorter</c>).</summary>
+    /// <remarks>
+    /// Most runs are a word and its tagged forms, two or three keys: an insertion sort without a
+    /// call per comparison beats Array.Sort's setup there (measured over 178,200 runs). The bound
+    /// itself was not tuned: it keeps the insertion sort's quadratic worst case small.
+    /// </remarks>
+    internal const int SortInsertionMaxRun = 16;
+
+    /// <summary>Most tables whose sorted listings are merged rather than sorted again (<c>SortedListingsMerge</c>).</summary>
+    /// <remarks>
+    /// The merge picks the least head by scanning every run's head, a cost per entry that grows with
+    /// the runs: past 16 a radix pass per entry is cheaper. A job hands over two tables per worker
+    /// per source left unfolded; the standard set gives six.
+    /// </remarks>
+    internal const int SortMaxMergedRuns = 16;
+
+    /// <summary>Buffer of the output's serial path, written to the stream whenever it fills (<c>OrderedChunkWriter</c>).</summary>
+    /// <remarks>64 KiB: a few hundred rows per write call, and the file stream's own buffer size, so each write goes straight through.</remarks>
+    internal const int OutputStreamBufferBytes = 1 << 16;
+
+    /// <summary>Largest buffer an output chunk is formatted into on the pool (<c>OrderedChunkWriter</c>).</summary>
+    /// <remarks>
+    /// Ngram chunks are well under a megabyte. Keys can be up to 1 GiB each (the line limit), so a
+    /// chunk of very long keys is streamed by the writer instead: the memory of the chunks in
+    /// flight stays bounded by the window times this, and no buffer can pass the largest array.
+    /// </remarks>
+    internal const int OutputMaxChunkBytes = 64 << 20;
 }

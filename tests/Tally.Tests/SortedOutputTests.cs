@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Tally.Aggregation;
 using Tally.Output;
+using Tally.Output.Sorting;
 
 namespace Tally.Tests;
 
@@ -244,7 +245,7 @@ public sealed class SortedOutputTests
             foreach (var (chunkRows, window) in s_chunkings)
             {
                 using var output = new MemoryStream();
-                await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
+                await OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
 
                 Assert.True(expected.AsSpan().SequenceEqual(output.ToArray()), $"{shape}, {size} keys, {chunkRows} rows a chunk, window {window}");
             }
@@ -289,7 +290,7 @@ public sealed class SortedOutputTests
     public void OutputPlan_FollowsTheThreadCount(int rows, int threads, int partitions, int window)
     {
         Assert.Equal(partitions, SortedTotals.PartitionsFor(rows, threads));
-        Assert.Equal(window, TsvChunkWriter.Chunking.For(rows, threads).Window);
+        Assert.Equal(window, OrderedChunkWriter.Chunking.For(rows, threads).Window);
     }
 
     [Theory]
@@ -328,7 +329,7 @@ public sealed class SortedOutputTests
         var sorted = SortedTotals.Create(Table(totals), partitions: 4);
 
         using var output = new MemoryStream();
-        await TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(ChunkRows: 40, Window: 3, MaxChunkBytes: 1_000), CancellationToken.None);
+        await OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(ChunkRows: 40, Window: 3, MaxChunkBytes: 1_000), CancellationToken.None);
 
         Assert.Equal(ReferenceTsv(totals), output.ToArray());
     }
@@ -340,7 +341,7 @@ public sealed class SortedOutputTests
         using var output = new FailingStream(failOnWrite: 3, cancel: null);
 
         var error = await Assert.ThrowsAsync<IOException>(() =>
-            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), CancellationToken.None));
+            OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(100, 4, 1 << 20), CancellationToken.None));
 
         Assert.Equal("disk full", error.Message);
         Assert.Equal(3, output.Writes);
@@ -354,7 +355,7 @@ public sealed class SortedOutputTests
         using var output = new FailingStream(failOnWrite: 0, cancel: cancel);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            TsvChunkWriter.WriteAsync(sorted, output, new TsvChunkWriter.Chunking(100, 4, 1 << 20), cancel.Token));
+            OrderedChunkWriter.WriteAsync(sorted, TsvRowFormat.Instance, output, new OrderedChunkWriter.Chunking(100, 4, 1 << 20), cancel.Token));
 
         Assert.True(output.Writes < 50);
     }
@@ -368,6 +369,134 @@ public sealed class SortedOutputTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WriteTsvAsync(output, new CancellationToken(canceled: true)));
 
         Assert.Equal(0, output.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task WalkSortedAsync_SeveralTables_ListsEveryKeyOnceInOrder(KeyShape shape)
+    {
+        // Unmerged tables with repeated keys, as the job hands them over: unsorted (the sample
+        // sort) and filled in key order (the merge), over one chunk, several, and a partial last one.
+        foreach (int size in new[] { 0, 1, 500, (TallyDefaults.OutputChunkRows * 2) + 3 })
+        {
+            var totals = RandomTotals(shape, size, seed: 300 + size + (int)shape);
+            var expected = totals.OrderBy(e => e.Key, StringComparer.Ordinal).ToList();
+            foreach (bool inKeyOrder in new[] { false, true })
+            {
+                var result = new CountResult(SplitTables(totals, tableCount: 4, seed: size, inKeyOrder: inKeyOrder), [], TimeSpan.Zero, threads: 4);
+                var walked = new List<KeyValuePair<string, long>>();
+                int chunks = 0;
+                await result.WalkSortedAsync((chunk, _) =>
+                {
+                    Assert.Equal(walked.Count, chunk.FirstRank);
+                    Assert.InRange(chunk.Count, 1, TallyDefaults.OutputChunkRows);
+                    foreach (var row in chunk)
+                    {
+                        walked.Add(KeyValuePair.Create(Encoding.Latin1.GetString(row.Key), row.Total));
+                    }
+
+                    chunks++;
+                    return ValueTask.CompletedTask;
+                });
+
+                Assert.True(expected.SequenceEqual(walked), $"{shape}, {size} keys, in key order: {inKeyOrder}");
+                Assert.Equal((size + TallyDefaults.OutputChunkRows - 1) / TallyDefaults.OutputChunkRows, chunks);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task WalkSortedAsync_TsvRowsOfTheWalk_AreTheBytesOfWriteTsvAsync()
+    {
+        var totals = RandomTotals(KeyShape.Mixed, (TallyDefaults.ParallelOutputThreshold * 2) + 17, seed: 21);
+        var result = new CountResult(SplitTables(totals, tableCount: 3, seed: 21), [], TimeSpan.Zero, threads: 4);
+
+        var rows = new ArrayBufferWriter<byte>(1);
+        await result.WalkSortedAsync((chunk, _) =>
+        {
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                TsvRowFormat.Instance.WriteRow(rows, chunk.Key(i), chunk.Total(i));
+            }
+
+            return ValueTask.CompletedTask;
+        });
+        using var output = new MemoryStream();
+        await result.WriteTsvAsync(output);
+
+        Assert.True(rows.WrittenSpan.SequenceEqual(output.ToArray()));
+        Assert.Equal(ReferenceTsv(totals), output.ToArray());
+    }
+
+    [Fact]
+    public async Task WalkSortedAsync_CancelledDuringAChunk_HandsOutNoMore()
+    {
+        var result = Result(RandomTotals(KeyShape.Mixed, TallyDefaults.OutputChunkRows * 4, seed: 22));
+        using var cancel = new CancellationTokenSource();
+        int chunks = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WalkSortedAsync(
+            async (chunk, token) =>
+            {
+                chunks++;
+                await cancel.CancelAsync();
+            },
+            cancel.Token));
+
+        Assert.Equal(1, chunks);
+    }
+
+    [Fact]
+    public async Task WalkSortedAsync_AlreadyCancelled_CallsNothing()
+    {
+        var result = Result(RandomTotals(KeyShape.Mixed, 100, seed: 23));
+        int chunks = 0;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => result.WalkSortedAsync(
+            (chunk, token) =>
+            {
+                chunks++;
+                return ValueTask.CompletedTask;
+            },
+            new CancellationToken(canceled: true)));
+
+        Assert.Equal(0, chunks);
+    }
+
+    [Fact]
+    public void SortedChunk_RowOutsideTheChunk_Throws()
+    {
+        var chunk = default(SortedChunk);
+
+        Assert.Equal(0, chunk.Count);
+        Assert.Throws<ArgumentOutOfRangeException>(() => chunk.Total(0));
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task WriteAsync_FormatWithFramingAndEscapes_MatchesReference(KeyShape shape)
+    {
+        // A second row format through the same writer: header and footer once, rows sized by
+        // their escaped keys (two bytes per key byte), in every chunking.
+        foreach (int size in s_sizes)
+        {
+            var totals = RandomTotals(shape, size, seed: 400 + size + (int)shape);
+            var sorted = SortedTotals.Create(Table(totals), partitions: 4);
+            var text = new StringBuilder("key,total\n");
+            foreach (var (key, total) in totals.OrderBy(e => e.Key, StringComparer.Ordinal))
+            {
+                text.Append(Convert.ToHexString(Encoding.Latin1.GetBytes(key))).Append(',').Append(total.ToString(CultureInfo.InvariantCulture)).Append('\n');
+            }
+
+            byte[] expected = Encoding.ASCII.GetBytes(text.Append("end\n").ToString());
+            foreach (var (chunkRows, window) in s_chunkings)
+            {
+                using var output = new MemoryStream();
+                await OrderedChunkWriter.WriteAsync(sorted, HexRowFormat.Instance, output, new OrderedChunkWriter.Chunking(chunkRows, window, 1 << 20), CancellationToken.None);
+
+                Assert.True(expected.AsSpan().SequenceEqual(output.ToArray()), $"{shape}, {size} keys, {chunkRows} rows a chunk, window {window}");
+            }
+        }
     }
 
     /// <summary>Distinct keys (as Latin-1 strings, one char per byte) with totals from 1 to past 2^31, some near 2^63.</summary>
@@ -473,6 +602,30 @@ public sealed class SortedOutputTests
         }
 
         return Encoding.Latin1.GetBytes(text.ToString());
+    }
+
+    /// <summary>A test format: a header, then <c>HEXKEY,total LF</c> rows, then a footer.</summary>
+    private sealed class HexRowFormat : RowFormat
+    {
+        public static readonly HexRowFormat Instance = new();
+
+        public override int MaxRowOverhead => 22;
+
+        public override int MaxBytesPerKeyByte => 2;
+
+        public override void WriteHeader(IBufferWriter<byte> writer) => writer.Write("key,total\n"u8);
+
+        public override void WriteFooter(IBufferWriter<byte> writer) => writer.Write("end\n"u8);
+
+        public override int WriteRow(Span<byte> destination, ReadOnlySpan<byte> key, long total)
+        {
+            int used = Encoding.ASCII.GetBytes(Convert.ToHexString(key), destination);
+            destination[used++] = (byte)',';
+            Assert.True(total.TryFormat(destination[used..], out int written, provider: CultureInfo.InvariantCulture));
+            used += written;
+            destination[used++] = (byte)'\n';
+            return used;
+        }
     }
 
     /// <summary>A sink that throws on its n-th write (1-based), or cancels a token at its first.</summary>

@@ -1,29 +1,9 @@
-using System.Buffers;
 using System.Text;
 using Tally.Aggregation;
 using Tally.Engine;
+using Tally.Output.Sorting;
 
 namespace Tally.Output;
-
-/// <summary>An ngram and its total match_count.</summary>
-/// <param name="Utf8">The ngram's bytes exactly as in the input (not necessarily valid UTF-8).</param>
-/// <param name="Total">Its total match_count.</param>
-public readonly record struct NgramTotal(ReadOnlyMemory<byte> Utf8, long Total)
-{
-    /// <summary>The ngram as text; invalid UTF-8 shows as U+FFFD.</summary>
-    public string Ngram => Encoding.UTF8.GetString(Utf8.Span);
-
-    /// <summary>Writes the row <c>ngram TAB total LF</c>, the ngram's bytes unchanged: the line <c>-o</c> writes for it.</summary>
-    /// <remarks><see cref="ToString"/> decodes the ngram, so two ngrams that differ only in invalid bytes print alike there; this row keeps them apart.</remarks>
-    public void WriteTsvRow(IBufferWriter<byte> writer)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        writer.Advance(TsvFormat.WriteRow(writer.GetSpan(Utf8.Length + TsvFormat.RowOverhead), Utf8.Span, Total));
-    }
-
-    /// <inheritdoc/>
-    public override string ToString() => $"{Ngram}\t{Total}";
-}
 
 /// <summary>The totals of a finished count job: look up ngrams, list the top ones, write them all sorted.</summary>
 public sealed class CountResult
@@ -137,15 +117,68 @@ public sealed class CountResult
     /// A large table is sorted and formatted on as many threads as the job had workers
     /// (<see cref="CountOptions.Workers"/>); the stream is written from one task, in order.
     /// </remarks>
-    public async Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(destination);
-        await TsvChunkWriter.WriteAsync(Sort(), destination, _threads, cancellationToken).ConfigureAwait(false);
-    }
+    public Task WriteTsvAsync(Stream destination, CancellationToken cancellationToken = default)
+        => WriteAsync(TsvRowFormat.Instance, destination, cancellationToken);
 
     /// <summary>Writes the sorted TSV to <paramref name="path"/>: whole or not at all.</summary>
     public Task WriteTsvAsync(string path, CancellationToken cancellationToken = default)
-        => AtomicFile.WriteAsync(path, stream => WriteTsvAsync(stream, cancellationToken), cancellationToken);
+        => WriteAsync(TsvRowFormat.Instance, path, cancellationToken);
+
+    /// <summary>Writes every ngram in byte order as rows of <paramref name="format"/>, between its header and footer.</summary>
+    /// <remarks>
+    /// A large table is sorted and formatted on as many threads as the job had workers
+    /// (<see cref="CountOptions.Workers"/>): rows are formatted in chunks on the pool, a bounded
+    /// number ahead, and written to the stream from one task, in order.
+    /// </remarks>
+    public async Task WriteAsync(RowFormat format, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        ArgumentNullException.ThrowIfNull(destination);
+        await OrderedChunkWriter.WriteAsync(Sort(), format, destination, _threads, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes every ngram in byte order as rows of <paramref name="format"/> to <paramref name="path"/>: whole or not at all.</summary>
+    public Task WriteAsync(RowFormat format, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(format);
+        return AtomicFile.WriteAsync(path, stream => WriteAsync(format, stream, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Hands every ngram and its total to <paramref name="onChunk"/> in ordinal byte order of the ngrams, a chunk of rows at a time.</summary>
+    /// <param name="onChunk">
+    /// Called once per chunk, in order, each call awaited before the next chunk is made. The chunk's
+    /// rows are views of the sorted totals: valid only until the returned task completes, so copy
+    /// what must outlive it.
+    /// </param>
+    /// <param name="cancellationToken">Checked before each chunk, and handed to <paramref name="onChunk"/>.</param>
+    /// <remarks>
+    /// <para>
+    /// For an output in another assembly (a database loader, a Parquet writer, a chart): it streams
+    /// every row without an object per ngram. The totals are sorted once (on as many threads as the
+    /// job had workers) and the sort is kept for the other views; the walk itself adds no memory
+    /// beyond the chunk being handed out.
+    /// </para>
+    /// <para>
+    /// The concatenation of <see cref="RowFormat.WriteRow(Span{byte}, ReadOnlySpan{byte}, long)"/>
+    /// over the walk's rows is what <see cref="WriteAsync(RowFormat, Stream, CancellationToken)"/>
+    /// writes between the header and footer.
+    /// </para>
+    /// </remarks>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; no further chunk is handed out.</exception>
+    public async Task WalkSortedAsync(Func<SortedChunk, CancellationToken, ValueTask> onChunk, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(onChunk);
+        cancellationToken.ThrowIfCancellationRequested();
+        var sorted = Sort();
+        int chunkRows = TallyDefaults.OutputChunkRows;
+        int chunks = (int)(((long)sorted.Count + chunkRows - 1) / chunkRows);
+        for (int chunk = 0; chunk < chunks; chunk++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (start, end) = OrderedChunkWriter.Rows(sorted.Count, chunk, chunkRows);
+            await onChunk(new SortedChunk(sorted, start, end), cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_tables, _threads);
 

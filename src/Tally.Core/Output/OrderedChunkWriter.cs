@@ -1,8 +1,9 @@
 using System.Buffers;
+using Tally.Output.Sorting;
 
 namespace Tally.Output;
 
-/// <summary>Writes sorted totals as TSV: rows formatted in chunks on the thread pool, written in order.</summary>
+/// <summary>Writes sorted totals in a <see cref="RowFormat"/>: rows formatted in chunks on the thread pool, written in order.</summary>
 /// <remarks>
 /// The rows are cut into chunks of a fixed number of rows; each chunk is formatted into a buffer
 /// of its own by a task on the pool, and one loop writes the buffers to the stream in chunk order,
@@ -12,20 +13,8 @@ namespace Tally.Output;
 /// Chunks are tasks rather than a <c>Parallel.For</c> so that the writer can await the stream
 /// without holding a thread, and so that formatting overlaps writing instead of preceding it.
 /// </remarks>
-internal static class TsvChunkWriter
+internal static class OrderedChunkWriter
 {
-    /// <summary>Buffer of the serial path, written whenever it fills.</summary>
-    /// <remarks>64 KiB: a few hundred rows per write call, and the file stream's own buffer size, so each write goes straight through.</remarks>
-    private const int StreamBufferBytes = 1 << 16;
-
-    /// <summary>Largest buffer a chunk is formatted into on the pool.</summary>
-    /// <remarks>
-    /// Ngram chunks are well under a megabyte. Keys can be up to 1 GiB each (the line limit), so a
-    /// chunk of very long keys is streamed by the writer instead: the memory of the chunks in
-    /// flight stays bounded by <c>window</c> times this, and no buffer can pass the largest array.
-    /// </remarks>
-    private const int MaxChunkBytes = 64 << 20;
-
     /// <summary>How the rows are cut and how many chunks are formatted ahead.</summary>
     /// <param name="ChunkRows">Rows formatted per chunk.</param>
     /// <param name="Window">Chunks formatted ahead on the pool; 0 or 1 formats on the calling thread.</param>
@@ -39,22 +28,41 @@ internal static class TsvChunkWriter
         public static Chunking For(int rows, int threads) => new(
             TallyDefaults.OutputChunkRows,
             rows < TallyDefaults.ParallelOutputThreshold || threads <= 1 ? 0 : threads * TallyDefaults.OutputChunksInFlightPerCore,
-            TsvChunkWriter.MaxChunkBytes);
+            TallyDefaults.OutputMaxChunkBytes);
     }
 
-    /// <summary>Writes every row of <paramref name="sorted"/> with the default chunking, on <paramref name="threads"/> threads when the table is large.</summary>
-    public static Task WriteAsync(SortedTotals sorted, Stream destination, int threads, CancellationToken cancellationToken)
-        => WriteAsync(sorted, destination, Chunking.For(sorted.Count, threads), cancellationToken);
+    /// <summary>Writes every row of <paramref name="sorted"/> in <paramref name="format"/> with the default chunking, on <paramref name="threads"/> threads when the table is large.</summary>
+    public static Task WriteAsync(SortedTotals sorted, RowFormat format, Stream destination, int threads, CancellationToken cancellationToken)
+        => WriteAsync(sorted, format, destination, Chunking.For(sorted.Count, threads), cancellationToken);
 
-    /// <summary>Writes every row of <paramref name="sorted"/> in chunks cut as <paramref name="chunking"/> says.</summary>
-    internal static async Task WriteAsync(SortedTotals sorted, Stream destination, Chunking chunking, CancellationToken cancellationToken)
+    /// <summary>Writes the header of <paramref name="format"/>, every row of <paramref name="sorted"/> in chunks cut as <paramref name="chunking"/> says, and the footer.</summary>
+    internal static async Task WriteAsync(SortedTotals sorted, RowFormat format, Stream destination, Chunking chunking, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunking.ChunkRows, 1);
+        await WriteFramingAsync(format.WriteHeader, destination, cancellationToken).ConfigureAwait(false);
+        await WriteRowsAsync(sorted, format, destination, chunking, cancellationToken).ConfigureAwait(false);
+        await WriteFramingAsync(format.WriteFooter, destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes what <paramref name="write"/> produces (a header or footer), with no write call at all when it is empty.</summary>
+    private static async Task WriteFramingAsync(Action<IBufferWriter<byte>> write, Stream destination, CancellationToken cancellationToken)
+    {
+        var framing = new ArrayBufferWriter<byte>();
+        write(framing);
+        if (framing.WrittenCount > 0)
+        {
+            await destination.WriteAsync(framing.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Writes every row of <paramref name="sorted"/>: serially, or in chunks formatted on the pool and written in order.</summary>
+    private static async Task WriteRowsAsync(SortedTotals sorted, RowFormat format, Stream destination, Chunking chunking, CancellationToken cancellationToken)
     {
         var (chunkRows, window, maxChunkBytes) = chunking;
-        ArgumentOutOfRangeException.ThrowIfLessThan(chunkRows, 1);
         int chunks = (int)(((long)sorted.Count + chunkRows - 1) / chunkRows);
         if (window <= 1 || chunks <= 1)
         {
-            await WriteRowsAsync(sorted, destination, 0, sorted.Count, cancellationToken).ConfigureAwait(false);
+            await WriteRowsAsync(sorted, format, destination, 0, sorted.Count, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -66,7 +74,7 @@ internal static class TsvChunkWriter
         {
             while (next < chunks && inFlight.Count < window)
             {
-                inFlight.Enqueue(FormatOnPool(sorted, next++, chunkRows, maxChunkBytes, cancellationToken));
+                inFlight.Enqueue(FormatOnPool(sorted, format, next++, chunkRows, maxChunkBytes, cancellationToken));
             }
 
             while (inFlight.TryDequeue(out var formatting))
@@ -78,12 +86,12 @@ internal static class TsvChunkWriter
                     // while the writer waits on the stream.
                     if (next < chunks)
                     {
-                        inFlight.Enqueue(FormatOnPool(sorted, next++, chunkRows, maxChunkBytes, cancellationToken));
+                        inFlight.Enqueue(FormatOnPool(sorted, format, next++, chunkRows, maxChunkBytes, cancellationToken));
                     }
 
                     if (chunk.Buffer is null)
                     {
-                        await WriteRowsAsync(sorted, destination, chunk.Start, chunk.End, cancellationToken).ConfigureAwait(false);
+                        await WriteRowsAsync(sorted, format, destination, chunk.Start, chunk.End, cancellationToken).ConfigureAwait(false);
                     }
                     else
                     {
@@ -116,43 +124,43 @@ internal static class TsvChunkWriter
 
     /// <summary>Formats rows [start, end) on the calling thread into one reused buffer, writing it whenever it fills.</summary>
     /// <remarks>A row longer than the buffer gets a buffer of its own size, so no key is too long to write.</remarks>
-    private static async Task WriteRowsAsync(SortedTotals sorted, Stream destination, int start, int end, CancellationToken cancellationToken)
+    private static async Task WriteRowsAsync(SortedTotals sorted, RowFormat format, Stream destination, int start, int end, CancellationToken cancellationToken)
     {
-        var buffer = new byte[StreamBufferBytes];
+        var buffer = new byte[TallyDefaults.OutputStreamBufferBytes];
         int used = 0;
         for (int rank = start; rank < end; rank++)
         {
             var (range, total) = sorted.Row(rank);
-            int needed = range.GetOffsetAndLength(sorted.Keys.Length).Length + TsvFormat.RowOverhead;
+            long needed = format.MaxRowBytes(range.GetOffsetAndLength(sorted.Keys.Length).Length);
             if (buffer.Length - used < needed)
             {
                 await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
                 used = 0;
                 if (buffer.Length < needed)
                 {
-                    buffer = new byte[needed];
+                    buffer = new byte[checked((int)needed)];
                 }
             }
 
-            used += TsvFormat.WriteRow(buffer.AsSpan(used), sorted.Keys.AsSpan(range), total);
+            used += format.WriteRow(buffer.AsSpan(used), sorted.Keys.AsSpan(range), total);
         }
 
         await destination.WriteAsync(buffer.AsMemory(0, used), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Formats one chunk into a rented buffer; a chunk whose rows could pass <paramref name="maxChunkBytes"/> is left to the writer.</summary>
-    private static Task<Chunk> FormatOnPool(SortedTotals sorted, int chunk, int chunkRows, int maxChunkBytes, CancellationToken cancellationToken)
+    private static Task<Chunk> FormatOnPool(SortedTotals sorted, RowFormat format, int chunk, int chunkRows, int maxChunkBytes, CancellationToken cancellationToken)
         => Task.Run(() =>
         {
-            var (start, end) = Rows(sorted, chunk, chunkRows);
-            long needed = BytesNeeded(sorted, start, end);
+            var (start, end) = Rows(sorted.Count, chunk, chunkRows);
+            long needed = BytesNeeded(sorted, format, start, end);
             if (needed > maxChunkBytes)
             {
                 return new Chunk(start, end, null, 0);
             }
 
             byte[] buffer = ArrayPool<byte>.Shared.Rent((int)needed);
-            return new Chunk(start, end, buffer, Format(sorted, start, end, buffer));
+            return new Chunk(start, end, buffer, Format(sorted, format, start, end, buffer));
         }, cancellationToken);
 
     private static void Return(Chunk chunk)
@@ -163,31 +171,32 @@ internal static class TsvChunkWriter
         }
     }
 
-    private static (int Start, int End) Rows(SortedTotals sorted, int chunk, int chunkRows)
+    /// <summary>The ranks [Start, End) of chunk <paramref name="chunk"/> when <paramref name="count"/> rows are cut into chunks of <paramref name="chunkRows"/>.</summary>
+    internal static (int Start, int End) Rows(int count, int chunk, int chunkRows)
     {
         int start = chunk * chunkRows;
-        return (start, (int)Math.Min(sorted.Count, (long)start + chunkRows));
+        return (start, (int)Math.Min(count, (long)start + chunkRows));
     }
 
-    /// <summary>An upper bound on the bytes of rows [start, end): their keys plus the most a row adds.</summary>
-    private static long BytesNeeded(SortedTotals sorted, int start, int end)
+    /// <summary>An upper bound on the bytes of rows [start, end): their keys, times what a key byte may become, plus the most a row adds.</summary>
+    private static long BytesNeeded(SortedTotals sorted, RowFormat format, int start, int end)
     {
-        long bytes = 0;
+        long keyBytes = 0;
         for (int rank = start; rank < end; rank++)
         {
-            bytes += sorted.Ranked[rank].KeyLength + TsvFormat.RowOverhead;
+            keyBytes += sorted.Ranked[rank].KeyLength;
         }
 
-        return bytes;
+        return (keyBytes * format.MaxBytesPerKeyByte) + ((long)(end - start) * format.MaxRowOverhead);
     }
 
-    private static int Format(SortedTotals sorted, int start, int end, byte[] buffer)
+    private static int Format(SortedTotals sorted, RowFormat format, int start, int end, byte[] buffer)
     {
         int used = 0;
         for (int rank = start; rank < end; rank++)
         {
             var (key, total) = sorted.Row(rank);
-            used += TsvFormat.WriteRow(buffer.AsSpan(used), sorted.Keys.AsSpan(key), total);
+            used += format.WriteRow(buffer.AsSpan(used), sorted.Keys.AsSpan(key), total);
         }
 
         return used;
