@@ -230,12 +230,11 @@ internal static class CountCommand
 
         // Out flushes every line (AutoFlush), so nothing it holds can land after these bytes; flushing first keeps that so if it ever buffers.
         await environment.Out.FlushAsync().ConfigureAwait(false);
-        const int WriteBytes = 1 << 16;
-        var rows = new ArrayBufferWriter<byte>(WriteBytes);
+        var rows = new ArrayBufferWriter<byte>(TallyDefaults.OutputStreamBufferBytes);
         foreach (var entry in top)
         {
             entry.WriteTsvRow(rows);
-            if (rows.WrittenCount >= WriteBytes)
+            if (rows.WrittenCount >= TallyDefaults.OutputStreamBufferBytes)
             {
                 await stream.WriteAsync(rows.WrittenMemory).ConfigureAwait(false);
                 rows.ResetWrittenCount();
