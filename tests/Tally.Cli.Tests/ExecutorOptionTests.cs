@@ -1,7 +1,7 @@
-using Tally.Workers;
 using System.Buffers.Binary;
 using Tally.Cli.Rendering;
 using Tally.Engine;
+using Tally.Workers;
 
 namespace Tally.Cli.Tests;
 

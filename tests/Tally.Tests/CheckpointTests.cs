@@ -1,6 +1,6 @@
 using Tally.Engine;
-using Tally.Serialization;
 using Tally.Execution;
+using Tally.Serialization;
 using Tally.Sources;
 using Tally.Tests.Support;
 

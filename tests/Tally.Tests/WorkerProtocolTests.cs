@@ -1,7 +1,7 @@
-using Tally.Execution;
 using System.Buffers.Binary;
 using System.IO.Pipes;
 using Tally.Aggregation;
+using Tally.Execution;
 using Tally.Formats.NgramV2;
 using Tally.Mapping;
 using Tally.Serialization;

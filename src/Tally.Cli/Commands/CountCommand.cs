@@ -126,14 +126,14 @@ internal static class CountCommand
         }
         catch (CountOptionsException e)
         {
-            throw new UsageException($"{Flags.GetValueOrDefault(e.Option, e.Option)} {e.Problem}");
+            throw new UsageException($"{s_flags.GetValueOrDefault(e.Option, e.Option)} {e.Problem}");
         }
 
         return options;
     }
 
     /// <summary>The flag of each <see cref="CountOptions"/> property that a flag sets, for messages.</summary>
-    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, string> s_flags = new(StringComparer.Ordinal)
     {
         [nameof(CountOptions.Workers)] = "--workers",
         [nameof(CountOptions.BlockSize)] = "--block-size",
@@ -173,7 +173,7 @@ internal static class CountCommand
         }
         finally
         {
-            await Quietly(view).ConfigureAwait(false);
+            await QuietlyAsync(view).ConfigureAwait(false);
         }
 
         if (live is not null)
@@ -252,7 +252,7 @@ internal static class CountCommand
         }
     }
 
-    private static async Task Quietly(Task task)
+    private static async Task QuietlyAsync(Task task)
     {
         try
         {

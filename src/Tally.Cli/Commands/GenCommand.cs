@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Tally.Cli.Rendering;
 using Tally.Cli.Generation;
+using Tally.Cli.Rendering;
 
 namespace Tally.Cli.Commands;
 

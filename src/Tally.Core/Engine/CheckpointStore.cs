@@ -5,8 +5,8 @@ using System.Text.RegularExpressions;
 using Tally.Aggregation;
 using Tally.Execution;
 using Tally.Output;
-using Tally.Serialization;
 using Tally.Parsing;
+using Tally.Serialization;
 using Tally.Sources;
 
 namespace Tally.Engine;

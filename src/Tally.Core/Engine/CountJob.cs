@@ -158,8 +158,8 @@ public sealed class CountJob
         });
         Task reduce = failure.Guard(() => MergeAsync(result, checkpoints, completed, _stop.Token));
 
-        await FirstFailure.Quietly(map).ConfigureAwait(false);
-        await FirstFailure.Quietly(reduce).ConfigureAwait(false);
+        await FirstFailure.QuietlyAsync(map).ConfigureAwait(false);
+        await FirstFailure.QuietlyAsync(reduce).ConfigureAwait(false);
         failure.ThrowIfAny(cancellationToken);
         if (_firstFailed is { } first)
         {

@@ -9,9 +9,9 @@ internal sealed class FirstFailure(CancellationTokenSource stop)
 
     public Exception? Exception => Volatile.Read(ref _exception);
 
-    public Task Guard(Func<Task> stage) => Watch(stage());
+    public Task Guard(Func<Task> stage) => WatchAsync(stage());
 
-    public Task<T> Guard<T>(Func<Task<T>> stage) => Watch(stage());
+    public Task<T> Guard<T>(Func<Task<T>> stage) => WatchAsync(stage());
 
     /// <summary>Rethrows the first real failure, or cancellation when that is all there is.</summary>
     public void ThrowIfAny(CancellationToken cancellationToken)
@@ -25,7 +25,7 @@ internal sealed class FirstFailure(CancellationTokenSource stop)
     }
 
     /// <summary>Awaits a guarded stage without throwing: its failure is already recorded.</summary>
-    public static async Task Quietly(Task task)
+    public static async Task QuietlyAsync(Task task)
     {
         try
         {
@@ -37,7 +37,7 @@ internal sealed class FirstFailure(CancellationTokenSource stop)
         }
     }
 
-    private async Task Watch(Task task)
+    private async Task WatchAsync(Task task)
     {
         try
         {
@@ -50,7 +50,7 @@ internal sealed class FirstFailure(CancellationTokenSource stop)
         }
     }
 
-    private async Task<T> Watch<T>(Task<T> task)
+    private async Task<T> WatchAsync<T>(Task<T> task)
     {
         try
         {

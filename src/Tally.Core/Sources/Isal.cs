@@ -32,12 +32,12 @@ internal static unsafe class Isal
     /// <summary><c>ISAL_BLOCK_FINISH</c>: the member, trailer included, is done.</summary>
     public const int BlockFinish = 5;
 
-    private static readonly Lazy<(Api? Api, string Why)> Loaded = new(Load);
+    private static readonly Lazy<(Api? Api, string Why)> s_loaded = new(Load);
 
     /// <summary>ISA-L's entry points, or null when the library is missing or failed the check; <paramref name="why"/> says which.</summary>
     public static Api? TryGet(out string why)
     {
-        var (api, reason) = Loaded.Value;
+        var (api, reason) = s_loaded.Value;
         why = reason;
         return api;
     }

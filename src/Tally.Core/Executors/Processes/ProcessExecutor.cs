@@ -82,8 +82,8 @@ public sealed class ProcessExecutor : Executor
         Task[] workers = [.. Enumerable.Range(0, slots)
             .Select(slot => failure.Guard(() => RunSlotAsync(run, slot, queue.Reader, stop.Token)))];
 
-        await Engine.FirstFailure.Quietly(inHere).ConfigureAwait(false);
-        await Task.WhenAll(workers.Select(Engine.FirstFailure.Quietly)).ConfigureAwait(false);
+        await Engine.FirstFailure.QuietlyAsync(inHere).ConfigureAwait(false);
+        await Task.WhenAll(workers.Select(Engine.FirstFailure.QuietlyAsync)).ConfigureAwait(false);
         failure.ThrowIfAny(cancellationToken);
     }
 

@@ -100,9 +100,9 @@ public sealed class ThreadExecutor : Executor
             workers[w] = failure.Guard(() => Task.Run(() => WorkAsync(run, worker, blocks.Reader, stop.Token), CancellationToken.None));
         }
 
-        await FirstFailure.Quietly(readers).ConfigureAwait(false);
+        await FirstFailure.QuietlyAsync(readers).ConfigureAwait(false);
         blocks.Writer.TryComplete();
-        await Task.WhenAll(workers.Select(FirstFailure.Quietly)).ConfigureAwait(false);
+        await Task.WhenAll(workers.Select(FirstFailure.QuietlyAsync)).ConfigureAwait(false);
         ReturnUnread(blocks.Reader);
         failure.ThrowIfAny(cancellationToken);
     }
