@@ -1,7 +1,8 @@
 using Tally.Engine;
-using Tally.Serialization;
 using Tally.Execution;
+using Tally.Serialization;
 using Tally.Sources;
+using Tally.Testing;
 using Tally.Tests.Support;
 
 namespace Tally.Tests;

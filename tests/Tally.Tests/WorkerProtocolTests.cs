@@ -1,11 +1,11 @@
-using Tally.Execution;
 using System.Buffers.Binary;
 using System.IO.Pipes;
 using Tally.Aggregation;
+using Tally.Execution;
 using Tally.Formats.NgramV2;
 using Tally.Mapping;
 using Tally.Serialization;
-using Tally.Tests.Support;
+using Tally.Testing;
 using Tally.Workers;
 
 namespace Tally.Tests;
