@@ -1,7 +1,7 @@
 using System.Text;
 using Tally.Engine;
 using Tally.Sources;
-using Tally.Tests.Support;
+using Tally.Testing;
 
 namespace Tally.Tests;
 

@@ -2,6 +2,7 @@ using Tally.Engine;
 using Tally.Execution;
 using Tally.Serialization;
 using Tally.Sources;
+using Tally.Testing;
 using Tally.Tests.Support;
 
 namespace Tally.Tests;

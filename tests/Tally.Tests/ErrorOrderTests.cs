@@ -2,6 +2,7 @@ using System.Text;
 using Tally.Engine;
 using Tally.Executors.Processes;
 using Tally.Sources;
+using Tally.Testing;
 using Tally.Tests.Support;
 
 namespace Tally.Tests;

@@ -1,5 +1,5 @@
 using Tally.Sources;
-using Tally.Tests.Support;
+using Tally.Testing;
 
 namespace Tally.Tests;
 

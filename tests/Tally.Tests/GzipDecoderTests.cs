@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using Tally.Sources;
-using Tally.Tests.Support;
+using Tally.Testing;
 
 namespace Tally.Tests;
 

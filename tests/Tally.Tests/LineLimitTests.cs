@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Tally.Engine;
 using Tally.Sources;
+using Tally.Testing;
 using Tally.Tests.Support;
 
 namespace Tally.Tests;

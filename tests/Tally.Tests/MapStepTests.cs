@@ -2,7 +2,7 @@ using Tally.Aggregation;
 using Tally.Formats.NgramV2;
 using Tally.Mapping;
 using Tally.Parsing;
-using Tally.Tests.Support;
+using Tally.Testing;
 
 namespace Tally.Tests;
 

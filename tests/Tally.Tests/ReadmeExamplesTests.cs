@@ -3,6 +3,7 @@ using Tally.Engine;
 using Tally.Executors.Processes;
 using Tally.Mapping;
 using Tally.Sources;
+using Tally.Testing;
 using Tally.Tests.Support;
 using Tally.Workers;
 
@@ -23,7 +24,7 @@ public sealed class ReadmeExamplesTests : IDisposable
     private static readonly string[] s_substituted = ["Executor = new ProcessExecutor(WorkerCommand.ForCurrentProcess(\"worker\")),"];
 
     /// <summary>The files that hold the README's examples.</summary>
-    private static readonly string[] s_exampleFiles = ["ReadmeExamplesTests.cs", "Support/WordCountStep.cs", "TestWorkerProgram.cs"];
+    private static readonly string[] s_exampleFiles = ["ReadmeExamplesTests.cs", "../Tally.Testing/WordCountStep.cs", "TestWorkerProgram.cs"];
 
     private readonly TempFolder _folder = new();
     private readonly string _previous = Environment.CurrentDirectory;

@@ -1,6 +1,6 @@
 using Tally.Engine;
 using Tally.Sources;
-using Tally.Tests.Support;
+using Tally.Testing;
 
 namespace Tally.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Tally.Engine;
 using Tally.Sources;
+using Tally.Testing;
 using Tally.Tests.Support;
 
 namespace Tally.Tests;

@@ -1,6 +1,7 @@
 using Tally.Aggregation;
 using Tally.Formats.NgramV2;
 using Tally.Mapping;
+using Tally.Testing;
 using Tally.Tests.Support;
 using Tally.Workers;
 

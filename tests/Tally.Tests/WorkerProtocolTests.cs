@@ -5,7 +5,7 @@ using Tally.Execution;
 using Tally.Formats.NgramV2;
 using Tally.Mapping;
 using Tally.Serialization;
-using Tally.Tests.Support;
+using Tally.Testing;
 using Tally.Workers;
 
 namespace Tally.Tests;

@@ -4,6 +4,7 @@ using Tally.Engine;
 using Tally.Executors.Processes;
 using Tally.Mapping;
 using Tally.Sources;
+using Tally.Testing;
 using Tally.Tests.Support;
 using Tally.Workers;
 
@@ -18,7 +19,7 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
 {
     private readonly ConcurrentQueue<WorkerEvent> _events = new();
 
-    private protected override CountOptions Options(int workers, int blockSize) => Processes(workers, blockSize, TestWorker.Command());
+    protected override CountOptions Options(int workers, int blockSize) => Processes(workers, blockSize, TestWorker.Command());
 
     private CountOptions Processes(int workers, int blockSize, WorkerCommand command) => new()
     {

@@ -1,3 +1,5 @@
+using Tally.Testing;
+
 namespace Tally.Tests.Executors;
 
 /// <summary>The contract on one thread with no pipeline: what inputs below the serial threshold get.</summary>
@@ -5,7 +7,7 @@ public sealed class SerialExecutorTests : ExecutorContractTests
 {
     protected override bool RunsSourcesConcurrently => false;
 
-    private protected override CountOptions Options(int workers, int blockSize) => new()
+    protected override CountOptions Options(int workers, int blockSize) => new()
     {
         Workers = workers,
         BlockSize = blockSize,

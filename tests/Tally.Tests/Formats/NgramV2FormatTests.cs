@@ -1,6 +1,7 @@
 using System.Text;
 using Tally.Formats.NgramV2;
 using Tally.Mapping;
+using Tally.Testing;
 using Tally.Tests.Support;
 
 namespace Tally.Tests.Formats;
@@ -14,6 +15,9 @@ public sealed class NgramV2FormatTests : FormatContractTests
     ];
 
     protected override MapStep FormatStep => NgramV2MapStep.Instance;
+
+    /// <summary>The pipeline, also folding every table on arrival at odd worker counts (an internal hook).</summary>
+    protected override CountOptions JobOptions(int workers, int blockSize) => ReferenceEquivalenceTests.Pipeline(workers, blockSize);
 
     protected override string? EmptyLineReason => "empty line";
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Tally.Mapping;
-using Tally.Tests.Support;
+using Tally.Testing;
 
 namespace Tally.Tests.Formats;
 
@@ -10,6 +10,9 @@ public sealed class WordCountFormatTests : FormatContractTests
     private static readonly string[] s_words = ["a", "b", "the", "Tally", "é", "ßü", "日本", "x-y", "'s", "longerwordhere"];
 
     protected override MapStep FormatStep { get; } = new WordCountStep();
+
+    /// <summary>The pipeline, also folding every table on arrival at odd worker counts (an internal hook).</summary>
+    protected override CountOptions JobOptions(int workers, int blockSize) => ReferenceEquivalenceTests.Pipeline(workers, blockSize);
 
     protected override IReadOnlyList<(byte[] Line, string Reason)> MalformedLines { get; } =
     [

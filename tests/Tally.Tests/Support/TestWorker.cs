@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Tally.Testing;
 using Tally.Workers;
 
 namespace Tally.Tests.Support;

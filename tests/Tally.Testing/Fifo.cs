@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Tally.Tests.Support;
+namespace Tally.Testing;
 
 /// <summary>
 /// A named pipe a test writes into while the job reads it as a file: a file source that finishes
@@ -10,7 +10,7 @@ namespace Tally.Tests.Support;
 /// The writer runs on its own task, since opening a FIFO blocks until the other end opens too.
 /// Dispose unblocks a writer whose reader never came, and ends one that writes forever.
 /// </remarks>
-internal sealed class Fifo : IDisposable
+public sealed class Fifo : IDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
@@ -38,6 +38,7 @@ internal sealed class Fifo : IDisposable
         });
     }
 
+    /// <summary>The pipe's path: give it to the job as a file.</summary>
     public string Path { get; }
 
     /// <summary>Writes <paramref name="first"/>, waits for <paramref name="gate"/>, writes <paramref name="rest"/> and closes.</summary>
@@ -61,6 +62,7 @@ internal sealed class Fifo : IDisposable
         }
     });
 
+    /// <summary>Stops the writer and waits for it, opening the pipe itself when no reader ever did.</summary>
     public void Dispose()
     {
         _stop.Cancel();

@@ -2,9 +2,8 @@ using System.Text;
 using Tally.Engine;
 using Tally.Mapping;
 using Tally.Sources;
-using Tally.Tests.Support;
 
-namespace Tally.Tests.Formats;
+namespace Tally.Testing;
 
 /// <summary>
 /// What every format's map step must do when run through <see cref="CountJob"/>: equal a simple
@@ -14,7 +13,8 @@ namespace Tally.Tests.Formats;
 /// </summary>
 /// <remarks>
 /// A format's tests derive from this class and supply the step, seeded random valid data, a
-/// reference count over valid lines, and some malformed lines with the reason each gives.
+/// reference count over valid lines, and some malformed lines with the reason each gives. It lives
+/// in Tally.Testing so a format in another assembly inherits the same contract.
 /// Keys compare as Latin-1 strings, so invalid UTF-8 compares byte for byte.
 /// </remarks>
 public abstract class FormatContractTests
@@ -35,6 +35,21 @@ public abstract class FormatContractTests
 
     /// <summary>The reason an empty line is malformed, or null when the format accepts it as a line with nothing to count.</summary>
     protected virtual string? EmptyLineReason => null;
+
+    /// <summary>
+    /// The options every test runs with, before the step under test is set: by default the
+    /// pipeline (no serial path) with the given workers and block size, and lines up to 64 KiB or
+    /// the block. A derived class may vary what the public options cannot reach.
+    /// </summary>
+    protected virtual CountOptions JobOptions(int workers, int blockSize) => new()
+    {
+        Workers = workers,
+        BlockSize = blockSize,
+        MaxLineLength = Math.Max(blockSize, 1 << 16),
+        SerialThresholdBytes = 0,
+    };
+
+    /// <summary>The (block size, workers) pairs every format is counted at.</summary>
 
     public static TheoryData<int, int> BlocksAndWorkers()
     {
@@ -231,7 +246,7 @@ public abstract class FormatContractTests
         return output.ToArray();
     }
 
-    private CountOptions Options(int workers, int blockSize) => ReferenceEquivalenceTests.Pipeline(workers, blockSize) with { MapStep = FormatStep };
+    private CountOptions Options(int workers, int blockSize) => JobOptions(workers, blockSize) with { MapStep = FormatStep };
 
     private static async Task<Output.CountResult> CountFile(byte[] file, CountOptions options)
     {

@@ -1,7 +1,7 @@
-namespace Tally.Tests.Support;
+namespace Tally.Testing;
 
 /// <summary>A fresh folder under the temp path, deleted on dispose.</summary>
-internal sealed class TempFolder : IDisposable
+public sealed class TempFolder : IDisposable
 {
     public TempFolder()
     {
@@ -9,8 +9,10 @@ internal sealed class TempFolder : IDisposable
         Directory.CreateDirectory(Path);
     }
 
+    /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
+    /// <summary>Writes <paramref name="content"/> to <paramref name="name"/> (a relative path; its folders are created) and returns the file's full path.</summary>
     public string Write(string name, byte[] content)
     {
         string path = System.IO.Path.Combine(Path, name);
@@ -19,6 +21,7 @@ internal sealed class TempFolder : IDisposable
         return path;
     }
 
+    /// <summary>Deletes the folder and everything in it, if it can.</summary>
     public void Dispose()
     {
         try

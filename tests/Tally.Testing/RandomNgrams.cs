@@ -1,10 +1,10 @@
 using System.IO.Compression;
 using System.Text;
 
-namespace Tally.Tests.Support;
+namespace Tally.Testing;
 
 /// <summary>Seeded random v2 data: rows as bytes, with the awkward cases real files have.</summary>
-internal static class RandomNgrams
+public static class RandomNgrams
 {
     private static readonly string[] s_alphabet =
         ["a", "b", "c", "d", "e", "A", "B", "é", "ü", "ß", "_NOUN", "_VERB", "'", "-", "日", "本"];
@@ -67,6 +67,7 @@ internal static class RandomNgrams
         return key;
     }
 
+    /// <summary><paramref name="data"/> gzip-compressed as <paramref name="members"/> concatenated members, as pigz or <c>cat a.gz b.gz</c> produce.</summary>
     public static byte[] Gzip(byte[] data, int members = 1) => Gzip(data, members, out _);
 
     /// <summary>As <see cref="Gzip(byte[], int)"/>, and where each member ends: in the gzip bytes and in <paramref name="data"/>.</summary>

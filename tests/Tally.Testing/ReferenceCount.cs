@@ -1,11 +1,12 @@
 using System.Text;
 
-namespace Tally.Tests.Support;
+namespace Tally.Testing;
 
 /// <summary>The oracle: the simplest correct count, a string per line and a dictionary.</summary>
 /// <remarks>Keys are decoded as Latin-1, which maps bytes to chars one to one, so invalid UTF-8 compares exactly.</remarks>
-internal static class ReferenceCount
+public static class ReferenceCount
 {
+    /// <summary>The totals (column 3 by column 1) of v2 <paramref name="files"/>, every non-empty line having 4 columns.</summary>
     public static Dictionary<string, long> Count(IEnumerable<byte[]> files)
     {
         var totals = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -28,6 +29,7 @@ internal static class ReferenceCount
         return totals;
     }
 
+    /// <summary>A result's totals, keyed as <see cref="Count"/> keys them.</summary>
     public static Dictionary<string, long> FromResult(Output.CountResult result)
         => result.Sorted().ToDictionary(e => Encoding.Latin1.GetString(e.Utf8.Span), e => e.Total, StringComparer.Ordinal);
 }

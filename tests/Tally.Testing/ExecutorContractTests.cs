@@ -1,21 +1,21 @@
 using System.Text;
 using Tally.Engine;
 using Tally.Sources;
-using Tally.Tests.Support;
 
-namespace Tally.Tests.Executors;
+namespace Tally.Testing;
 
 /// <summary>
 /// What every executor must do, whatever runs the map step: the same exact totals, completions in
 /// completion order, prompt cancellation with nothing left running, and the same errors. Each
-/// executor's test class inherits this suite.
+/// executor's test class inherits this suite, also in another assembly (it lives in Tally.Testing).
 /// </summary>
 public abstract class ExecutorContractTests
 {
+    /// <summary>How long any one wait in a test may take before the test fails instead of hanging.</summary>
     protected static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
     /// <summary>Options that make the job run on the executor under test.</summary>
-    private protected abstract CountOptions Options(int workers, int blockSize);
+    protected abstract CountOptions Options(int workers, int blockSize);
 
     /// <summary>Whether sources run side by side (false for the serial executor, which counts them in turn).</summary>
     protected virtual bool RunsSourcesConcurrently => true;

@@ -1,13 +1,13 @@
 using Tally.Aggregation;
 using Tally.Mapping;
 
-namespace Tally.Tests.Support;
+namespace Tally.Testing;
 
 /// <summary>
 /// A map step a library user might write: every space-separated word of a text line adds 1 to its
 /// total; a line holding a NUL byte is not text. The README shows this class as its example; keep them the same.
 /// </summary>
-internal sealed class WordCountStep : MapStep
+public sealed class WordCountStep : MapStep
 {
     public WordCountStep()
         : base("word-count")   // the name worker processes know it by
