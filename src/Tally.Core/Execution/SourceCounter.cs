@@ -73,10 +73,12 @@ public static class SourceCounter
 
             storedBytes = reader.StoredBytesRead;
         }
-        catch (Exception e) when (e is TallyDataException or TallyInputException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is TallyDataException or TallyInputException)
         {
             // The read failed: the source cannot be read to its end. A malformed row found before
-            // is earlier in the file, and wins unless broken sources are left out.
+            // is earlier in the file, and wins unless broken sources are left out. Also when the
+            // count was cancelled just then: the caller drops the outcome of a task it no longer
+            // needs, and an error here must never pass for a failure of the executor.
             var error = readsToEnd ? e : rowError ?? e;
             return new SourceCount(table, new SourceFigures(storedBytes, bytes, rows, compressed), error, IsBroken: ReferenceEquals(error, e));
         }

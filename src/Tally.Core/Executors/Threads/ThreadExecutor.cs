@@ -70,7 +70,10 @@ public sealed class ThreadExecutor : Executor
                 continue;
             }
 
-            task.Complete(count.ToOutcome(rejects));
+            if (!task.Token.IsCancellationRequested)
+            {
+                task.Complete(count.ToOutcome(rejects));
+            }
         }
     }
 
@@ -143,10 +146,13 @@ public sealed class ThreadExecutor : Executor
             {
                 await ReadBlocksAsync(run, source, blocks, reading.Token).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is TallyDataException or TallyInputException or PendingLineException && !reading.IsCancellationRequested)
+            catch (Exception e) when (e is TallyDataException or TallyInputException or PendingLineException)
             {
                 // The source cannot be read to its end. Its blocks already in the channel still
-                // hold it, so its outcome is decided when the last one is released.
+                // hold it, so its outcome is decided when the last one is released. Whether or not
+                // the source was abandoned meanwhile: an error thrown just as an earlier source's
+                // failure cancels this one is still this source's outcome (dropped by the job, since
+                // an earlier source failed), never a failure of the executor. Found by the fuzz test.
                 source.ReadFailed(e);
             }
             catch (OperationCanceledException) when (task.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
