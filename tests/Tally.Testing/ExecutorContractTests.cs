@@ -88,7 +88,7 @@ public abstract class ExecutorContractTests
 
         var expected = texts.SelectMany(t => t.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))
             .GroupBy(w => w, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
-        Assert.Equal(expected, result.Sorted().ToDictionary(e => e.Ngram, e => e.Total, StringComparer.Ordinal));
+        Assert.Equal(expected, result.Sorted().ToDictionary(e => e.Key, e => e.Total, StringComparer.Ordinal));
         Assert.Equal(1500, result.Rows);
     }
 

@@ -208,7 +208,7 @@ public sealed class SortedOutputTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void NgramTotal_WriteTsvRow_WritesTheLinesOfTheTsv(KeyShape shape)
+    public void KeyTotal_WriteTsvRow_WritesTheLinesOfTheTsv(KeyShape shape)
     {
         var totals = RandomTotals(shape, 500, seed: 17 + (int)shape);
         var result = Result(totals);
@@ -224,11 +224,11 @@ public sealed class SortedOutputTests
     }
 
     [Fact]
-    public void NgramTotal_WriteTsvRow_FitsTheWidestTotals()
+    public void KeyTotal_WriteTsvRow_FitsTheWidestTotals()
     {
         var rows = new ArrayBufferWriter<byte>(1);
-        new NgramTotal(new byte[] { 0xFF }, long.MaxValue).WriteTsvRow(rows);
-        new NgramTotal(ReadOnlyMemory<byte>.Empty, long.MinValue).WriteTsvRow(rows);
+        new KeyTotal(new byte[] { 0xFF }, long.MaxValue).WriteTsvRow(rows);
+        new KeyTotal(ReadOnlyMemory<byte>.Empty, long.MinValue).WriteTsvRow(rows);
 
         Assert.Equal([0xFF, .. "\t9223372036854775807\n\t-9223372036854775808\n"u8], rows.WrittenSpan.ToArray());
     }

@@ -157,7 +157,7 @@ public sealed class WorkerProtocolTests
         var table = new CountTable();
         table.Add("k"u8, 1);
         var bytes = new MemoryStream();
-        CountTableFormat.Write(table, bytes);
+        CountTableCodec.Write(table, bytes);
         var damaged = bytes.ToArray();
         damaged[^1] ^= 1;
         script.Write(SimpleFrames.TableChunk(frames, 0, damaged).Span);
@@ -181,7 +181,7 @@ public sealed class WorkerProtocolTests
         var table = new CountTable();
         table.Add(key, total);
         var bytes = new MemoryStream();
-        CountTableFormat.Write(table, bytes);
+        CountTableCodec.Write(table, bytes);
         script.Write(SimpleFrames.TableChunk(frames, taskId, bytes.ToArray()).Span);
         script.Write(new TaskFigures(taskId, 10, 10, 1, false).Write(frames, FrameType.Done).Span);
     }

@@ -216,7 +216,7 @@ internal static class CountCommand
     }
 
     /// <summary>The top rows as <c>-o</c> writes them: the ngram's bytes unchanged, even when they are not valid UTF-8.</summary>
-    private static async Task WriteTopAsync(CliEnvironment environment, IReadOnlyList<NgramTotal> top)
+    private static async Task WriteTopAsync(CliEnvironment environment, IReadOnlyList<KeyTotal> top)
     {
         if (environment.OutBytes is not { } stream)
         {

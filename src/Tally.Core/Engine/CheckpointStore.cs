@@ -84,14 +84,14 @@ internal sealed partial class CheckpointStore
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-            var info = CheckpointFormat.ReadHeader(stream);
+            var info = CheckpointCodec.ReadHeader(stream);
             problem = Mismatch(info, identity);
             if (problem is not null)
             {
                 return null;
             }
 
-            return (info, CountTableFormat.Read(stream));
+            return (info, CountTableCodec.Read(stream));
         }
         catch (InvalidDataException e)
         {
@@ -118,7 +118,7 @@ internal sealed partial class CheckpointStore
     public Task SaveAsync(CheckpointInfo info, CountTable table, CancellationToken cancellationToken)
         => AtomicFile.WriteAsync(PathFor(info.Source.Key), stream =>
         {
-            CheckpointFormat.Write(new CancellableWriteStream(stream, cancellationToken), info, table);
+            CheckpointCodec.Write(new CancellableWriteStream(stream, cancellationToken), info, table);
             return Task.CompletedTask;
         }, cancellationToken);
 

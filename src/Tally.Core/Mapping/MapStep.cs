@@ -13,7 +13,7 @@ namespace Tally.Mapping;
 /// The engine calls <see cref="Map"/> once per block (about <see cref="TallyDefaults.BlockSize"/>
 /// bytes of whole lines), never once per row, so a step keeps its per-row loop free of virtual calls.
 /// The reduce step is fixed: partial tables are merged by adding totals, which is why a step's
-/// output is always a <see cref="CountTable"/> and can be serialised with <see cref="Serialization.CountTableFormat"/>
+/// output is always a <see cref="CountTable"/> and can be serialised with <see cref="Serialization.CountTableCodec"/>
 /// and sent back from a worker process.
 /// </para>
 /// <para>

@@ -70,7 +70,7 @@ public sealed class CountResult
     }
 
     /// <summary>The <paramref name="n"/> ngrams with the largest totals, largest first; ties in byte order of the ngram.</summary>
-    public IReadOnlyList<NgramTotal> Top(int n)
+    public IReadOnlyList<KeyTotal> Top(int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
         if (n == 0 || Count == 0)
@@ -80,7 +80,7 @@ public sealed class CountResult
 
         // A min-heap of the best n so far: O(count * log n) and n entries of memory, rather than
         // sorting every ngram when n is small.
-        var heap = new PriorityQueue<NgramTotal, NgramTotal>(n + 1, TopComparer.Instance);
+        var heap = new PriorityQueue<KeyTotal, KeyTotal>(n + 1, TopComparer.Instance);
         foreach (var entry in Entries())
         {
             heap.Enqueue(entry, entry);
@@ -90,7 +90,7 @@ public sealed class CountResult
             }
         }
 
-        var top = new NgramTotal[heap.Count];
+        var top = new KeyTotal[heap.Count];
         for (int i = top.Length - 1; i >= 0; i--)
         {
             top[i] = heap.Dequeue();
@@ -100,10 +100,10 @@ public sealed class CountResult
     }
 
     /// <summary>Every ngram sorted by its bytes (ordinal), so output is the same on every run.</summary>
-    public IReadOnlyList<NgramTotal> Sorted()
+    public IReadOnlyList<KeyTotal> Sorted()
     {
         var sorted = Sort();
-        var all = new NgramTotal[sorted.Count];
+        var all = new KeyTotal[sorted.Count];
         for (int i = 0; i < all.Length; i++)
         {
             all[i] = sorted.At(i);
@@ -182,7 +182,7 @@ public sealed class CountResult
 
     private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_tables, _threads);
 
-    private IEnumerable<NgramTotal> Entries()
+    private IEnumerable<KeyTotal> Entries()
     {
         if (_sorted is not null || _tables.Count > 1)
         {
@@ -199,17 +199,17 @@ public sealed class CountResult
         var (keys, offsets, totals) = _tables[0].Compact();
         for (int i = 0; i < totals.Length; i++)
         {
-            yield return new NgramTotal(keys.AsMemory(offsets[i], offsets[i + 1] - offsets[i]), totals[i]);
+            yield return new KeyTotal(keys.AsMemory(offsets[i], offsets[i + 1] - offsets[i]), totals[i]);
         }
     }
 
-    private sealed class TopComparer : IComparer<NgramTotal>
+    private sealed class TopComparer : IComparer<KeyTotal>
     {
         public static readonly TopComparer Instance = new();
 
         // The heap's minimum is the entry to drop first: the smallest total, and among equal
         // totals the one latest in byte order, so ties keep the earliest ngrams.
-        public int Compare(NgramTotal x, NgramTotal y)
+        public int Compare(KeyTotal x, KeyTotal y)
         {
             int byTotal = x.Total.CompareTo(y.Total);
             return byTotal != 0 ? byTotal : y.Utf8.Span.SequenceCompareTo(x.Utf8.Span);

@@ -15,7 +15,7 @@ internal enum FrameType : byte
     /// <summary>Worker to parent: figures so far for the running task.</summary>
     Progress = 0x82,
 
-    /// <summary>Worker to parent: the next piece of the task's table in <see cref="CountTableFormat"/>.</summary>
+    /// <summary>Worker to parent: the next piece of the task's table in <see cref="CountTableCodec"/>.</summary>
     TableChunk = 0x83,
 
     /// <summary>Worker to parent: the task's table is complete; final figures.</summary>

@@ -111,7 +111,7 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
                         break;
                     case FrameType.Done:
                         progress(TaskFigures.Read(frame.Payload.Span).Figures);
-                        var counted = CountTableFormat.Read(table.GetBuffer().AsSpan(0, (int)table.Length));
+                        var counted = CountTableCodec.Read(table.GetBuffer().AsSpan(0, (int)table.Length));
                         return SourceOutcome.Counted([counted], rejects is null ? null : [rejects]);
                     case FrameType.Failed:
                         var failed = TaskFailed.Read(frame.Payload.Span);

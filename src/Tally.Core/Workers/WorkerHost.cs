@@ -16,7 +16,7 @@ namespace Tally.Workers;
 /// The parent sends a hello, then one task at a time: a file, a map step name, a block size. The
 /// worker reads and parses the file itself on one thread (the parent runs one worker per core),
 /// reports progress after every block, and streams back the file's partial table in
-/// <see cref="CountTableFormat"/>, or the error. A malformed row comes back as a data error with
+/// <see cref="CountTableCodec"/>, or the error. A malformed row comes back as a data error with
 /// its <c>path:line</c>, exactly as the thread executor reports it.
 /// </para>
 /// <para>
@@ -166,7 +166,7 @@ public static class WorkerHost
             {
                 using (var chunks = new TableChunkStream(output, frames, task.TaskId))
                 {
-                    CountTableFormat.Write(count.Table, chunks);
+                    CountTableCodec.Write(count.Table, chunks);
                 }
 
                 Send(output, new TaskFigures(task.TaskId, count.Figures).Write(frames, FrameType.Done));

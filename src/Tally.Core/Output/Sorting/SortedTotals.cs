@@ -116,10 +116,10 @@ internal sealed class SortedTotals
         return (entry.KeyOffset..(entry.KeyOffset + entry.KeyLength), entry.Total);
     }
 
-    public NgramTotal At(int rank)
+    public KeyTotal At(int rank)
     {
         var (key, total) = Row(rank);
-        return new NgramTotal(Keys.AsMemory(key), total);
+        return new KeyTotal(Keys.AsMemory(key), total);
     }
 
     /// <summary>Sorts all the entries as one range, on the calling thread.</summary>
