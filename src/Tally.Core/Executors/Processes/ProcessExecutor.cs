@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Tally.Execution;
 using Tally.Executors.Threads;
@@ -47,9 +48,6 @@ public sealed class ProcessExecutor : Executor
     /// <summary>How a worker process is started.</summary>
     public WorkerCommand Command { get; }
 
-    /// <summary>Whether a source's result was accepted, by task id; a late duplicate of it is dropped.</summary>
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, bool> _finished = new();
-
     /// <summary>Test hook: told when a worker process starts, is given a task, or is stopped.</summary>
     internal Action<WorkerEvent>? Events { get; init; }
 
@@ -78,19 +76,20 @@ public sealed class ProcessExecutor : Executor
         }
 
         queue.Writer.Complete();
+        // Whether a source's result was accepted, by task id, so a late duplicate of it is dropped.
+        // Per run: task ids are source indexes, which every job numbers from 0.
+        var accepted = new ConcurrentDictionary<long, bool>();
         int slots = Math.Min(run.Workers, run.Tasks.Count - local.Length);
         Task[] workers = [.. Enumerable.Range(0, slots)
-            .Select(slot => failure.Guard(() => RunSlotAsync(run, slot, queue.Reader, stop.Token)))];
+            .Select(slot => failure.Guard(() => RunSlotAsync(run, slot, queue.Reader, accepted, stop.Token)))];
 
         await Engine.FirstFailure.QuietlyAsync(inHere).ConfigureAwait(false);
         await Task.WhenAll(workers.Select(Engine.FirstFailure.QuietlyAsync)).ConfigureAwait(false);
         failure.ThrowIfAny(cancellationToken);
     }
 
-    private bool IsFinished(long taskId) => _finished.ContainsKey(taskId);
-
     /// <summary>One slot: a worker process at a time, one task at a time, until the queue is empty.</summary>
-    private async Task RunSlotAsync(ExecutorRun run, int slot, ChannelReader<SourceTask> queue, CancellationToken cancellationToken)
+    private async Task RunSlotAsync(ExecutorRun run, int slot, ChannelReader<SourceTask> queue, ConcurrentDictionary<long, bool> accepted, CancellationToken cancellationToken)
     {
         var worker = new WorkerSlot();
         try
@@ -104,7 +103,7 @@ public sealed class ProcessExecutor : Executor
                 }
 
                 task.Begin();
-                await RunTaskAsync(run, slot, task, worker, cancellationToken).ConfigureAwait(false);
+                await RunTaskAsync(run, slot, task, worker, accepted, cancellationToken).ConfigureAwait(false);
             }
 
             if (worker.Process is { } process)
@@ -120,7 +119,7 @@ public sealed class ProcessExecutor : Executor
     }
 
     /// <summary>Runs one task to its outcome, replacing a worker that fails under it.</summary>
-    private async Task RunTaskAsync(ExecutorRun run, int slot, SourceTask task, WorkerSlot worker, CancellationToken executor)
+    private async Task RunTaskAsync(ExecutorRun run, int slot, SourceTask task, WorkerSlot worker, ConcurrentDictionary<long, bool> accepted, CancellationToken executor)
     {
         var settings = run.Settings;
         var frame = new TaskFrame(task.Index, task.Source.Address!, task.Name, settings.MapStep.Name, settings.MapStep.Arguments,
@@ -135,10 +134,10 @@ public sealed class ProcessExecutor : Executor
             {
                 var process = worker.Process ??= await WorkerProcess.StartAsync(Command, settings.MapStep.Name, Events, taskStop.Token).ConfigureAwait(false);
                 using var kill = process.KillOn(taskStop.Token);
-                var running = process.Channel.RunAsync(frame, task.SetFigures, IsFinished, rejects, taskStop.Token);
+                var running = process.Channel.RunAsync(frame, task.SetFigures, accepted.ContainsKey, rejects, taskStop.Token);
                 Events?.Invoke(new WorkerEvent(WorkerEventKind.TaskSent, process.Id, task.Name, attempt));
                 var outcome = await running.ConfigureAwait(false);
-                _finished[task.Index] = true;
+                accepted[task.Index] = true;
                 task.Complete(outcome);
                 return;
             }

@@ -1,6 +1,7 @@
 namespace Tally.Sources;
 
 /// <summary>Files: a path, a folder (every file directly in it but hidden ones, in name order), or a glob pattern.</summary>
+/// <remarks>Last in <see cref="InputResolver.Default"/>: it takes any input the kinds before it did not, as a path.</remarks>
 internal sealed class FileInputKind : IInputKind
 {
     public bool TryResolve(string input, InputContext context, ICollection<DataSource> sources)
