@@ -20,4 +20,12 @@ using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context 
     cancellation.Cancel();
 });
 
+// SIGHUP (the terminal closed, or `kill -HUP`) too: the default would kill the process before it
+// could delete its temporary output file.
+using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+{
+    context.Cancel = true;
+    cancellation.Cancel();
+});
+
 return await TallyApp.RunAsync(args, CliEnvironment.FromSystemConsole(), cancellation.Token).ConfigureAwait(false);

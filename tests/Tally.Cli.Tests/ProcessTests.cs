@@ -82,6 +82,7 @@ public sealed class ProcessTests(ITestOutputHelper log) : IDisposable
     [InlineData("INT", false)]
     [InlineData("INT", true)]
     [InlineData("TERM", false)]
+    [InlineData("HUP", true)]
     public async Task Signal_MidJob_Exits130_SaysHowFarItGot_AndWritesNoOutput(string signal, bool outputExists)
     {
         var (files, rows) = await GenerateAsync("xy", 20_000);

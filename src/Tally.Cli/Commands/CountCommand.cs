@@ -82,7 +82,18 @@ internal static class CountCommand
 
         // Every input is found and opened once before any work starts, so a typo in the tenth
         // path fails in milliseconds instead of after the first nine are counted.
-        var sources = InputResolver.Resolve(settings.Inputs, environment.OpenStandardInput);
+        var notes = new List<string>();
+        var sources = InputResolver.Resolve(settings.Inputs, environment.OpenStandardInput, notes.Add);
+        OutputFiles.CheckNotAnInput("-o", settings.OutputPath, sources);
+        OutputFiles.CheckNotAnInput("--rejects", settings.RejectsPath, sources);
+        if (settings.Verbose)
+        {
+            foreach (string note in notes)
+            {
+                await environment.Error.WriteLineAsync($"tally: {note}").ConfigureAwait(false);
+            }
+        }
+
         if (settings.CheckpointDirectory is not null && sources.FirstOrDefault(s => !s.CanReopen) is { } once)
         {
             await environment.Error.WriteLineAsync($"tally: {once.Name} is read once, so it cannot be checkpointed; it is read in full on every run").ConfigureAwait(false);
@@ -184,7 +195,14 @@ internal static class CountCommand
         // Warnings, not progress: printed even with --quiet, since they change what the totals mean.
         await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
 
-        if (settings.OutputPath is { } path)
+        if (settings.OutputPath == CountSettings.StandardStream)
+        {
+            await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var stdout = environment.OutBytes ?? environment.OpenStandardOutput();
+            await result.WriteTsvAsync(stdout, cancellationToken).ConfigureAwait(false);
+            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (settings.OutputPath is { } path)
         {
             await result.WriteTsvAsync(path, cancellationToken).ConfigureAwait(false);
         }

@@ -56,6 +56,25 @@ internal sealed record CountSettings
             throw new UsageException($"--top must not be negative, not {Top}");
         }
 
+        // An empty path would resolve to the working folder, or fail deep inside with a stack trace.
+        if (Inputs.Any(i => i.Length == 0))
+        {
+            throw new UsageException("an input is an empty path");
+        }
+
+        foreach (var (option, path) in new[] { ("-o", OutputPath), ("--rejects", RejectsPath), ("--checkpoint", CheckpointDirectory) })
+        {
+            if (path is { Length: 0 })
+            {
+                throw new UsageException($"{option}: an empty path; give a file or folder");
+            }
+        }
+
+        if (RejectsPath == StandardStream)
+        {
+            throw new UsageException("--rejects -: the rejects file must be a file (standard output is for results; use -o -)");
+        }
+
         foreach (string input in Inputs)
         {
             // The parser takes an unknown option for an input; a path that starts with '-' and
@@ -66,9 +85,9 @@ internal sealed record CountSettings
             }
         }
 
-        if (RejectsPath is not null && OutputPath is not null && Path.GetFullPath(RejectsPath) == Path.GetFullPath(OutputPath))
+        if (RejectsPath is not null && OutputPath is not null && OutputPath != StandardStream && OutputFiles.Same(RejectsPath, OutputPath))
         {
-            throw new UsageException("--rejects and -o must be different files");
+            throw new UsageException($"--rejects {RejectsPath} and -o {OutputPath} are the same file; give two files");
         }
 
         if (CheckpointDirectory is not null && File.Exists(CheckpointDirectory))
@@ -85,10 +104,13 @@ internal sealed record CountSettings
         CheckWritable("--rejects", RejectsPath);
     }
 
+    /// <summary><c>-o -</c>: standard output.</summary>
+    public const string StandardStream = "-";
+
     /// <summary>Fails now rather than after the whole count when a result file cannot be placed.</summary>
     private static void CheckWritable(string option, string? path)
     {
-        if (path is null)
+        if (path is null or StandardStream)
         {
             return;
         }
@@ -98,10 +120,12 @@ internal sealed record CountSettings
             throw new UsageException($"{option} {path}: is a folder; give a file path");
         }
 
-        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        string folder = Path.GetDirectoryName(OutputFiles.Target(path)) ?? ".";
         if (!Directory.Exists(folder))
         {
             throw new DirectoryNotFoundException($"{option} {path}: the folder {folder} does not exist");
         }
+
+        OutputFiles.CheckFolderWritable(option, path, folder);
     }
 }

@@ -52,7 +52,8 @@ internal sealed partial class CheckpointStore
             throw new TallyInputException($"checkpoint folder {directory}: {e.Message}", e);
         }
 
-        RemoveOrphans();
+        // Temporary files of checkpoints whose writer was killed while saving.
+        AtomicFile.RemoveStaleTemporaries(_directory, name => name.EndsWith(Extension, StringComparison.Ordinal));
     }
 
     /// <summary>Where the checkpoint of the source with this identity key lives.</summary>
@@ -157,43 +158,6 @@ internal sealed partial class CheckpointStore
         return null;
     }
 
-    /// <summary>Deletes temporary checkpoint files left by a process that no longer runs (killed while saving).</summary>
-    private void RemoveOrphans()
-    {
-        foreach (string path in Directory.EnumerateFiles(_directory, $".*{Extension}.*.tmp"))
-        {
-            var match = TemporaryName().Match(Path.GetFileName(path));
-            if (match.Success && int.TryParse(match.Groups[1].ValueSpan, out int pid) && !IsRunning(pid))
-            {
-                try
-                {
-                    File.Delete(path);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Best effort: a leftover temporary file is untidy, never wrong.
-                }
-            }
-        }
-    }
-
-    private static bool IsRunning(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
     /// <summary>Forwards writes, throwing once <paramref name="token"/> is cancelled.</summary>
     private sealed class CancellableWriteStream(Stream inner, CancellationToken token) : Stream
     {
@@ -230,8 +194,4 @@ internal sealed partial class CheckpointStore
 
     [GeneratedRegex("[^A-Za-z0-9._-]")]
     private static partial Regex UnsafeNameCharacters();
-
-    /// <summary>AtomicFile's temporary name: <c>.NAME.PID.GUID.tmp</c>.</summary>
-    [GeneratedRegex(@"^\..+\.tlyc\.(\d+)\.[0-9a-f]{32}\.tmp$")]
-    private static partial Regex TemporaryName();
 }
