@@ -46,7 +46,7 @@ public sealed partial record CountOptions
     /// </remarks>
     public string? CheckpointDirectory { get; init; }
 
-    /// <summary>Inputs smaller than this (in bytes on disk) run serially; 0 forces the pipeline.</summary>
+    /// <summary>Inputs smaller than this (in bytes on disk) run serially; 0 forces the pipeline, <see cref="long.MaxValue"/> the serial path even for streams of unknown size.</summary>
     public long SerialThresholdBytes { get; init; } = TallyDefaults.SerialThresholdBytes;
 
     /// <summary>How often progress is reported.</summary>

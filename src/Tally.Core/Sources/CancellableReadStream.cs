@@ -12,7 +12,7 @@ namespace Tally.Sources;
 /// caller's buffer may be back in a pool and lent to someone else. After an abandoned read the
 /// stream is finished: nothing more can be read from it in order.
 /// </remarks>
-internal sealed class CancellableReadStream(Stream inner) : ReadOnlyStream
+internal sealed class CancellableReadStream(Stream inner, bool ownsInner = false) : ReadOnlyStream
 {
     private byte[] _buffer = [];
     private bool _abandoned;
@@ -45,5 +45,16 @@ internal sealed class CancellableReadStream(Stream inner) : ReadOnlyStream
             _buffer = [];
             throw;
         }
+    }
+
+    /// <summary>Disposes the inner stream when this one owns it (a FIFO it opened), unless a read on it was abandoned and may still be running.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && ownsInner && !_abandoned)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }

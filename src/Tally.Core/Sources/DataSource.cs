@@ -22,6 +22,14 @@ public abstract class DataSource
     /// </remarks>
     public virtual string? Address => null;
 
+    /// <summary>What tells two names of one source apart: inputs whose sources have the same key are counted once.</summary>
+    /// <remarks>The address by default; a file gives its device and inode, so a link to it or another path of it is the same file.</remarks>
+    public virtual string? DuplicateKey => Address;
+
+    /// <summary>Whether writing to <paramref name="path"/> would overwrite this source: the same file by another name, a link to it, the same device and inode.</summary>
+    /// <remarks>An output is checked against every input with this before any work starts.</remarks>
+    public virtual bool IsStoredAt(string path) => false;
+
     /// <summary>Whether the source can be read again from its start: false for a stream that is consumed as it is read.</summary>
     /// <remarks>An executor may retry a source after a failed attempt only when this is true.</remarks>
     public virtual bool CanReopen => Address is not null;

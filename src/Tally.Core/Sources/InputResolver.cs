@@ -23,26 +23,47 @@ public sealed class InputResolver
     public static IReadOnlyList<DataSource> Resolve(IEnumerable<string> inputs, Func<Stream>? standardInput = null)
         => Default.ResolveAll(inputs, standardInput);
 
-    /// <summary>Resolves <paramref name="inputs"/> in order; a source reached twice (the same address) is counted once.</summary>
-    /// <param name="inputs">Files, folders (every file directly in them but hidden ones, in name order), patterns, or <c>-</c>.</param>
-    /// <param name="standardInput">Opens standard input for <c>-</c>.</param>
+    /// <summary>Resolves <paramref name="inputs"/> with <see cref="Default"/>, telling <paramref name="note"/> which names were merged and which files passed over.</summary>
     /// <exception cref="TallyInputException">An input is missing, unreadable, or matches no file; the message names it.</exception>
-    public IReadOnlyList<DataSource> ResolveAll(IEnumerable<string> inputs, Func<Stream>? standardInput = null)
+    public static IReadOnlyList<DataSource> Resolve(IEnumerable<string> inputs, Func<Stream>? standardInput, Action<string>? note)
+        => Default.ResolveAll(inputs, standardInput, note);
+
+    /// <summary>Resolves <paramref name="inputs"/> in order; a source reached twice (the same <see cref="DataSource.DuplicateKey"/>: for a file, the same device and inode) is counted once.</summary>
+    /// <param name="inputs">Files, folders (every regular file directly in them but hidden ones, in name order), patterns, or <c>-</c>.</param>
+    /// <param name="standardInput">Opens standard input for <c>-</c>.</param>
+    /// <param name="note">Told which names were merged and which files were passed over; may be null.</param>
+    /// <exception cref="TallyInputException">An input is missing, unreadable, or matches no file; the message names it.</exception>
+    public IReadOnlyList<DataSource> ResolveAll(IEnumerable<string> inputs, Func<Stream>? standardInput = null, Action<string>? note = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
-        var context = new InputContext(standardInput);
+        var context = new InputContext(standardInput, note);
         var sources = new List<DataSource>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
         var found = new List<DataSource>();
         foreach (string input in inputs)
         {
+            if (input.Length == 0)
+            {
+                throw new TallyInputException("an input is an empty path");
+            }
+
             found.Clear();
             if (!_kinds.Any(kind => kind.TryResolve(input, context, found)))
             {
                 throw new TallyInputException($"{input}: not an input any source kind knows");
             }
 
-            sources.AddRange(found.Where(s => s.Address is not { } address || seen.Add(address)));
+            foreach (var source in found)
+            {
+                if (source.DuplicateKey is not { } key || seen.TryAdd(key, source.Name))
+                {
+                    sources.Add(source);
+                }
+                else if (seen[key] != source.Name)
+                {
+                    context.Note($"{source.Name} is the same file as {seen[key]}; counted once");
+                }
+            }
         }
 
         if (sources.Count == 0)

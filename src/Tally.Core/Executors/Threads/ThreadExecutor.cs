@@ -32,6 +32,12 @@ public sealed class ThreadExecutor : Executor
     /// <summary>Whether the input is so small that starting a pipeline would cost more than it gives.</summary>
     private static bool IsSmall(ExecutorRun run)
     {
+        // long.MaxValue asks for the serial path whatever the input, streams of unknown size included.
+        if (run.SerialThresholdBytes == long.MaxValue)
+        {
+            return true;
+        }
+
         long total = 0;
         foreach (var task in run.Tasks)
         {

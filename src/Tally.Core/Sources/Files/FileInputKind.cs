@@ -1,3 +1,5 @@
+using Tally.Platform;
+
 namespace Tally.Sources;
 
 /// <summary>Files: a path, a folder (every file directly in it but hidden ones, in name order), or a glob pattern.</summary>
@@ -6,10 +8,16 @@ internal sealed class FileInputKind : IInputKind
 {
     public bool TryResolve(string input, InputContext context, ICollection<DataSource> sources)
     {
-        foreach (string path in Expand(input))
+        foreach (string path in Expand(input, context))
         {
             var source = new FileSource(path);
-            CheckReadable(path);
+
+            // A FIFO is not probed: opening it would wait for a writer. It is opened when read.
+            if (source.IsRegular)
+            {
+                CheckReadable(path);
+            }
+
             sources.Add(source);
         }
 
@@ -18,15 +26,17 @@ internal sealed class FileInputKind : IInputKind
 
     public DataSource? FromAddress(string address, string name) => Path.IsPathFullyQualified(address) ? new FileSource(address, name) : null;
 
-    private static IEnumerable<string> Expand(string input)
+    private static IEnumerable<string> Expand(string input, InputContext context)
     {
         if (Directory.Exists(input))
         {
             string[] files;
             try
             {
-                // Hidden files (.DS_Store, editor swap files, tool state) are never data.
-                files = [.. Directory.GetFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.'))];
+                // Hidden files (.DS_Store, editor swap files, tool state) are never data. Nor is
+                // anything but a regular file: a FIFO in a folder would wait forever for a writer,
+                // and a device or a socket holds no data set. A checkpoint folder inside is a folder.
+                files = [.. Directory.GetFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.')).Where(f => IsRegular(f, context))];
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -50,6 +60,27 @@ internal sealed class FileInputKind : IInputKind
 
         return [input];
     }
+
+    private static bool IsRegular(string path, InputContext context)
+    {
+        var kind = UnixFile.Stat(path).Kind;
+        if (kind is UnixFileKind.Regular or UnixFileKind.Missing)
+        {
+            return true;
+        }
+
+        context.Note($"{path}: passed over: a {Describe(kind)}, not a regular file (name it directly to read it)");
+        return false;
+    }
+
+    private static string Describe(UnixFileKind kind) => kind switch
+    {
+        UnixFileKind.Fifo => "FIFO",
+        UnixFileKind.CharacterDevice => "character device",
+        UnixFileKind.BlockDevice => "block device",
+        UnixFileKind.Socket => "socket",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
 
     private static void CheckReadable(string path)
     {

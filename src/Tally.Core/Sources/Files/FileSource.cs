@@ -1,11 +1,19 @@
 using System.Globalization;
+using Tally.Platform;
 
 namespace Tally.Sources;
 
-/// <summary>A file on disk.</summary>
+/// <summary>A file on disk: a regular file, or a FIFO or a device named by its path.</summary>
+/// <remarks>
+/// Only a regular file can be read again: it alone has an <see cref="Address"/> (so it alone is
+/// handed to worker processes and retried), a length and an identity for checkpoints. A FIFO or a
+/// character device (<c>/dev/stdin</c>, a process substitution) is read once, in this process, and
+/// opening it (which waits for a writer) can be cancelled.
+/// </remarks>
 public sealed class FileSource : DataSource
 {
     private readonly long _length;
+    private readonly UnixFileStatus _status;
 
     /// <summary>Creates a source for <paramref name="path"/>, reading its size now.</summary>
     /// <exception cref="TallyInputException">The file does not exist or cannot be examined.</exception>
@@ -31,6 +39,7 @@ public sealed class FileSource : DataSource
                 throw new TallyInputException($"{name}: no such file");
             }
 
+            _status = UnixFile.Stat(path);
             _length = info.Length;
             FullPath = info.FullName;
         }
@@ -49,24 +58,51 @@ public sealed class FileSource : DataSource
     /// <inheritdoc/>
     public override string Name { get; }
 
-    /// <inheritdoc/>
-    public override long? Length => _length;
+    /// <summary>Whether this is a regular file, which can be read again; false for a FIFO or a device.</summary>
+    public bool IsRegular => !_status.IsSpecial;
 
     /// <inheritdoc/>
-    /// <remarks>The full path: a worker process may run in another folder.</remarks>
-    public override string? Address => FullPath;
+    public override long? Length => IsRegular ? _length : null;
 
     /// <inheritdoc/>
-    public override ValueTask<Stream> OpenAsync(CancellationToken cancellationToken)
+    /// <remarks>The full path of a regular file (a worker process may run in another folder); none for a FIFO or a device.</remarks>
+    public override string? Address => IsRegular ? FullPath : null;
+
+    /// <inheritdoc/>
+    /// <remarks>Another name of the same file (a link, <c>./x</c> and <c>x</c>) has the same device and inode, so it is counted once.</remarks>
+    public override string? DuplicateKey => _status.Inode != 0 ? $"inode:{_status.Device}:{_status.Inode}" : Address;
+
+    /// <inheritdoc/>
+    public override bool IsStoredAt(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        return path.Length > 0 && Output.OutputPath.AreSameFile(path, FullPath);
+    }
+
+    /// <inheritdoc/>
+    public override async ValueTask<Stream> OpenAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (!IsRegular)
+        {
+            // Opening a FIFO waits in open(2) until a writer comes, beyond the reach of a token:
+            // the open runs on the pool and is abandoned on cancellation, so Ctrl+C stops at once.
+            // Reads are made abandonable the same way as standard input's.
+            var special = await Task.Run(() => OpenRead(FileOptions.None), cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new CancellableReadStream(special, ownsInner: true);
+        }
+
+        return OpenRead(FileOptions.Asynchronous | FileOptions.SequentialScan);
+    }
+
+    private FileStream OpenRead(FileOptions options)
+    {
         try
         {
             // Asynchronous so reads of many files overlap without blocking pool threads; the
             // small buffer serves the gzip decoder's small reads, and is bypassed by the plain
             // path's block-sized reads.
-            return ValueTask.FromResult<Stream>(new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.Read, TallyDefaults.CompressedReadBuffer,
-                FileOptions.Asynchronous | FileOptions.SequentialScan));
+            return new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, TallyDefaults.CompressedReadBuffer, options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -76,11 +112,18 @@ public sealed class FileSource : DataSource
 
     /// <inheritdoc/>
     /// <remarks>
-    /// The full path, then the size and last write time: the rule of make and rsync's quick check,
-    /// so a rewrite that keeps both is not noticed.
+    /// The full path, then the device, inode, size, modification time and status-change time (ctime).
+    /// <c>cp -p</c>, <c>rsync -t</c> and <c>touch -r</c> can set a file's modification time back,
+    /// but not its ctime, and a file replaced by another gets another inode: neither can make a
+    /// changed file look unchanged. A FIFO or a device has no identity: it is never checkpointed.
     /// </remarks>
     public override ValueTask<SourceIdentity?> IdentifyAsync(CancellationToken cancellationToken)
     {
+        if (!IsRegular)
+        {
+            return ValueTask.FromResult<SourceIdentity?>(null);
+        }
+
         try
         {
             var info = new FileInfo(Path);
@@ -89,7 +132,10 @@ public sealed class FileSource : DataSource
                 throw new TallyInputException($"{Name}: no such file");
             }
 
-            string version = string.Create(CultureInfo.InvariantCulture, $"size={info.Length};mtime={info.LastWriteTimeUtc.Ticks}");
+            var status = UnixFile.Stat(Path);
+            string version = status.Inode != 0
+                ? string.Create(CultureInfo.InvariantCulture, $"dev={status.Device};ino={status.Inode};size={status.Size};mtime={status.ModifiedNanoseconds};ctime={status.ChangedNanoseconds}")
+                : string.Create(CultureInfo.InvariantCulture, $"size={info.Length};mtime={info.LastWriteTimeUtc.Ticks}");
             return ValueTask.FromResult<SourceIdentity?>(new SourceIdentity($"file:{info.FullName}", version));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
