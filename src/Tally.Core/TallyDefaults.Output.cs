@@ -89,4 +89,8 @@ public static partial class TallyDefaults
     /// flight stays bounded by the window times this, and no buffer can pass the largest array.
     /// </remarks>
     internal const int OutputMaxChunkBytes = 64 << 20;
+
+    /// <summary>Entries the top-N heap holds before it first grows.</summary>
+    /// <remarks>4 Ki entries (about 100 KB) covers any top list a person reads; a larger N grows the heap as keys arrive, never past the number of keys.</remarks>
+    internal const int TopInitialCapacity = 1 << 12;
 }

@@ -60,6 +60,10 @@ public static partial class TallyDefaults
     /// <remarks>The decoder pulls compressed input in small reads; 64 KiB turns them into few syscalls.</remarks>
     public const int CompressedReadBuffer = 64 << 10;
 
+    /// <summary>Stored bytes per distinct key at the least, for sizing a small source's table: a key, a TAB, a number and a line end.</summary>
+    /// <remarks>Gzip stores fewer bytes per row than that, so a compressed source may start small and grow once or twice: a few microseconds.</remarks>
+    internal const int MinBytesPerKey = 8;
+
     /// <summary>Initial slot count of a worker's hash table (a power of two).</summary>
     public const int InitialTableCapacity = 1 << 14;
 }

@@ -213,4 +213,15 @@ public sealed class HostileWorldTests : IDisposable
         Assert.Contains("empty path", run.Error, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Top_TheLargestInt_PrintsEveryKey()
+    {
+        string input = _cli.Write("in.tsv", Rows);
+
+        var run = await _cli.RunAsync(["count", input, "--top", "2147483647", "--quiet"]);
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["abc\t7", "Aardvark\t5"], run.OutLines);
+    }
 }

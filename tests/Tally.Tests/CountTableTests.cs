@@ -109,4 +109,24 @@ public sealed class CountTableTests
         Assert.Equal("first"u8.ToArray(), keys.AsSpan(entries[0].KeyOffset, entries[0].KeyLength).ToArray());
         Assert.Equal(1, entries[0].Total);
     }
+
+    [Fact]
+    public void ForSource_SmallOrUnknownSources_StartNoBiggerThanTheyCanFill()
+    {
+        // 20,000 one-row files took 1.5 GB when every table started at the full capacity.
+        var oneRow = CountTable.ForSource(15);
+        var unknown = CountTable.ForSource(null);
+        var large = CountTable.ForSource(1L << 30);
+
+        Assert.True(oneRow.Footprint < 2048, $"a one-row file's table takes {oneRow.Footprint} bytes");
+        Assert.Equal(new CountTable().Footprint, unknown.Footprint);
+        Assert.Equal(new CountTable().Footprint, large.Footprint);
+        for (int i = 0; i < 10_000; i++)
+        {
+            oneRow.Add(System.Text.Encoding.UTF8.GetBytes($"key{i}"), i);
+        }
+
+        Assert.Equal(10_000, oneRow.Count);
+        Assert.Equal(9_999, oneRow.Get("key9999"u8));
+    }
 }

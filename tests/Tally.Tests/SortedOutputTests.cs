@@ -188,6 +188,19 @@ public sealed class SortedOutputTests
     }
 
     [Fact]
+    public void Top_MoreThanThereAreKeys_GivesEveryKeyOnce_InRankOrder()
+    {
+        // int.MaxValue means "all of them": the heap grows with the keys, it is never sized by N.
+        var totals = RandomTotals(KeyShape.Mixed, 5000, seed: 31).ToDictionary(e => e.Key, e => e.Value);
+        var result = new CountResult(SplitTables(totals, tableCount: 3, seed: 31), [], TimeSpan.Zero, threads: 2);
+
+        var all = result.Top(int.MaxValue);
+
+        var expected = totals.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).Select(e => (e.Key, e.Value));
+        Assert.Equal(expected, all.Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
+    }
+
+    [Fact]
     public async Task CountResult_SeveralTables_ActsAsTheirSum()
     {
         var totals = RandomTotals(KeyShape.Mixed, TallyDefaults.ParallelOutputThreshold + 500, seed: 13).ToDictionary(e => e.Key, e => e.Value / 4);

@@ -60,6 +60,16 @@ public sealed class CountTable
         _arena = new byte[Math.Max(256, capacity * (Header + 12))];
     }
 
+    /// <summary>A table for one source of <paramref name="storedLength"/> bytes (null when unknown): no bigger to start with than the source could fill.</summary>
+    /// <remarks>
+    /// A row takes at least <see cref="TallyDefaults.MinBytesPerKey"/> stored bytes, so a small file
+    /// gets a small table: 20,000 one-row files took 1.5 GB when every table started at
+    /// <see cref="TallyDefaults.InitialTableCapacity"/> keys (700 KB of slots and arena each).
+    /// A large source starts at the full capacity and grows as before.
+    /// </remarks>
+    internal static CountTable ForSource(long? storedLength)
+        => new(storedLength is { } length ? (int)Math.Clamp(length / TallyDefaults.MinBytesPerKey, 8, TallyDefaults.InitialTableCapacity) : TallyDefaults.InitialTableCapacity);
+
     [StructLayout(LayoutKind.Sequential)]
     private struct Slot
     {

@@ -121,7 +121,7 @@ internal sealed partial class CheckpointStore
         {
             CheckpointCodec.Write(new CancellableWriteStream(stream, cancellationToken), info, table);
             return Task.CompletedTask;
-        }, cancellationToken);
+        }, removeStale: false, cancellationToken);
 
     private string? Mismatch(CheckpointInfo info, SourceIdentity identity)
     {

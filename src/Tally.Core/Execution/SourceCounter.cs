@@ -32,7 +32,7 @@ public static class SourceCounter
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(settings);
-        var table = new CountTable();
+        var table = CountTable.ForSource(source.Length);
         var step = settings.MapStep;
         bool readsToEnd = settings.BrokenSources == BrokenSourcePolicy.Skip;
         long rows = 0;

@@ -27,7 +27,11 @@ public static partial class AtomicFile
 {
     /// <summary>Runs <paramref name="write"/> on a temporary file, then moves it to <paramref name="path"/>; or, when the path is a device or a FIFO, on the path itself.</summary>
     /// <exception cref="IOException">The path is a folder, or the output cannot be written.</exception>
-    public static async Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken = default)
+    public static Task WriteAsync(string path, Func<Stream, Task> write, CancellationToken cancellationToken = default)
+        => WriteAsync(path, write, removeStale: true, cancellationToken);
+
+    /// <summary>As <see cref="WriteAsync(string, Func{Stream, Task}, CancellationToken)"/>; <paramref name="removeStale"/> false when the caller cleans the folder once for many writes (checkpoints).</summary>
+    internal static async Task WriteAsync(string path, Func<Stream, Task> write, bool removeStale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(write);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -46,7 +50,11 @@ public static partial class AtomicFile
 
         string folder = Path.GetDirectoryName(full) ?? ".";
         string name = Path.GetFileName(full);
-        RemoveStaleTemporaries(folder, candidate => candidate == name);
+        if (removeStale)
+        {
+            RemoveStaleTemporaries(folder, candidate => candidate == name);
+        }
+
         string temporary = Path.Combine(folder, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {

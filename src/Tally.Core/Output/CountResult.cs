@@ -78,9 +78,10 @@ public sealed class CountResult
             return [];
         }
 
-        // A min-heap of the best n so far: O(count * log n) and n entries of memory, rather than
-        // sorting every ngram when n is small.
-        var heap = new PriorityQueue<KeyTotal, KeyTotal>(n + 1, TopComparer.Instance);
+        // A min-heap of the best n so far: O(count * log n) and min(n, keys) entries of memory,
+        // rather than sorting every key when n is small. It grows as it fills, so a huge n (such
+        // as int.MaxValue, "all of them") takes no more memory than the keys there are.
+        var heap = new PriorityQueue<KeyTotal, KeyTotal>((int)Math.Min((long)n + 1, TallyDefaults.TopInitialCapacity), TopComparer.Instance);
         foreach (var entry in Entries())
         {
             heap.Enqueue(entry, entry);

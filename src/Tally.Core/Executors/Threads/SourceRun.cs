@@ -80,7 +80,7 @@ internal sealed class SourceRun
 
         try
         {
-            var table = _tables[worker] ??= new CountTable();
+            var table = _tables[worker] ??= CountTable.ForSource(Task.Source.Length);
             var rejects = _rejects[worker] ??= _run.CreateRejectSink(Task, worker);
             long rows = SourceCounter.MapBlock(_run.Settings.MapStep, Task.Name, block, table, rejects);
 
