@@ -20,7 +20,7 @@ internal static class TallyApp
         {
             foreach (var error in parsed.Errors)
             {
-                await environment.Error.WriteLineAsync($"tally: {error.Message}").ConfigureAwait(false);
+                await environment.Error.WriteLineAsync($"tally: {Printable(error.Message)}").ConfigureAwait(false);
             }
 
             await environment.Error.WriteLineAsync("Try 'tally --help'.").ConfigureAwait(false);
@@ -70,8 +70,25 @@ internal static class TallyApp
 
     private static async Task<int> FailAsync(CliEnvironment environment, string message, int code)
     {
-        await environment.Error.WriteLineAsync($"tally: {message}").ConfigureAwait(false);
+        await environment.Error.WriteLineAsync($"tally: {Printable(message)}").ConfigureAwait(false);
         return code;
+    }
+
+    /// <summary>The message with control characters shown as <c>\xNN</c>: a file name or a data value must never drive the terminal (an escape sequence, a carriage return, a second line).</summary>
+    internal static string Printable(string message)
+    {
+        if (!message.Any(char.IsControl))
+        {
+            return message;
+        }
+
+        var text = new System.Text.StringBuilder(message.Length + 8);
+        foreach (char c in message)
+        {
+            text.Append(char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString());
+        }
+
+        return text.ToString();
     }
 }
 

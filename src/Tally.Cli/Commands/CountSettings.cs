@@ -68,6 +68,16 @@ internal sealed record CountSettings
             {
                 throw new UsageException($"{option}: an empty path; give a file or folder");
             }
+
+            if (path is not null && path.Contains('\0', StringComparison.Ordinal))
+            {
+                throw new UsageException($"{option}: a path cannot hold a NUL character");
+            }
+        }
+
+        if (Inputs.Any(i => i.Contains('\0', StringComparison.Ordinal)))
+        {
+            throw new UsageException("an input path cannot hold a NUL character");
         }
 
         if (RejectsPath == StandardStream)

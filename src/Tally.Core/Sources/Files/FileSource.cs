@@ -92,7 +92,7 @@ public sealed class FileSource : DataSource
             return new CancellableReadStream(special, ownsInner: true);
         }
 
-        return OpenRead(FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return new ShrinkCheckingStream(OpenRead(FileOptions.Asynchronous | FileOptions.SequentialScan), Name);
     }
 
     private FileStream OpenRead(FileOptions options)
