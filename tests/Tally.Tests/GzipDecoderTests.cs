@@ -189,4 +189,73 @@ public sealed class GzipDecoderTests
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
             => ValueTask.FromResult(Read(buffer.Span));
     }
+
+    /// <summary>A gzip member with every optional header field <paramref name="flags"/> asks for (FTEXT 1, FHCRC 2, FEXTRA 4, FNAME 8, FCOMMENT 16), written by hand.</summary>
+    private static byte[] MemberWithHeader(byte[] data, int flags)
+    {
+        var member = new List<byte> { 0x1f, 0x8b, 8, (byte)flags, 0, 0, 0, 0, 0, 255 };
+        if ((flags & 4) != 0)
+        {
+            member.AddRange([6, 0, (byte)'T', (byte)'y', 2, 0, 1, 2]);
+        }
+
+        if ((flags & 8) != 0)
+        {
+            member.AddRange([.. "rows.tsv"u8, 0]);
+        }
+
+        if ((flags & 16) != 0)
+        {
+            member.AddRange([.. "a comment, Zürich"u8, 0]);
+        }
+
+        if ((flags & 2) != 0)
+        {
+            uint crc = ZlibNative.Crc32(0, [.. member]);
+            member.AddRange([(byte)crc, (byte)(crc >> 8)]);
+        }
+
+        using (var body = new MemoryStream())
+        {
+            using (var deflate = new DeflateStream(body, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                deflate.Write(data);
+            }
+
+            // DeflateStream writes nothing for no data; an empty body is one empty final block.
+            member.AddRange(body.Length > 0 ? body.ToArray() : [3, 0]);
+        }
+
+        uint dataCrc = ZlibNative.Crc32(0, data);
+        member.AddRange([(byte)dataCrc, (byte)(dataCrc >> 8), (byte)(dataCrc >> 16), (byte)(dataCrc >> 24)]);
+        member.AddRange([(byte)data.Length, (byte)(data.Length >> 8), (byte)(data.Length >> 16), (byte)(data.Length >> 24)]);
+        return [.. member];
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public void Decodes_EveryOptionalHeaderField_InEveryCombination_AsGzipDoes(string engine)
+    {
+        // Each combination alone, then with an empty member and a plain one after it; every file is
+        // checked with gzip -t first, so the test stands on what gzip itself accepts.
+        var rows = RandomNgrams.Rows(seed: 8, ngrams: 60);
+        using var folder = new TempFolder();
+        for (int flags = 0; flags < 32; flags++)
+        {
+            byte[] file = [.. MemberWithHeader(rows, flags), .. MemberWithHeader([], flags), .. MemberWithHeader(rows, 0)];
+            string path = folder.Write($"flags{flags}.gz", file);
+            using (var gzip = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("gzip", ["-t", path]) { RedirectStandardError = true })!)
+            {
+                gzip.WaitForExit();
+                Assert.True(gzip.ExitCode == 0, $"gzip -t rejects flags {flags}: {gzip.StandardError.ReadToEnd()}");
+            }
+
+            if (Create(engine) is not { } inflater)
+            {
+                return;
+            }
+
+            Assert.Equal([.. rows, .. rows], Decode(inflater, file, seed: flags));
+        }
+    }
 }

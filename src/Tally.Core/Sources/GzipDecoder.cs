@@ -22,7 +22,17 @@ internal sealed class GzipDecoder : ReadOnlyStream
     /// <summary>Pinned, because the inflater keeps a pointer into it between calls.</summary>
     private readonly byte[] _input = GC.AllocateUninitializedArray<byte>(InputSize, pinned: true);
 
-    private readonly Inflater _inflater;
+    /// <summary>The engine chosen for this process (ISA-L when installed).</summary>
+    private readonly Inflater _primary;
+
+    /// <summary>zlib-ng, for members ISA-L cannot read: created on the first such member.</summary>
+    private Inflater? _fallback;
+
+    /// <summary>The engine of the current member.</summary>
+    private Inflater _inflater;
+
+    /// <summary>Between members, the next header's flag byte is not in the buffer yet: keep the bytes there and read more.</summary>
+    private bool _needHeaderBytes;
     private int _inputLength;
     private long _consumedBeforeInput;
     private bool _innerEnded;
@@ -34,7 +44,8 @@ internal sealed class GzipDecoder : ReadOnlyStream
     public GzipDecoder(Stream inner, Inflater? inflater = null)
     {
         _inner = inner;
-        _inflater = inflater ?? CreateInflater();
+        _primary = inflater ?? CreateInflater();
+        _inflater = _primary;
     }
 
     /// <summary>Compressed bytes consumed by the inflater so far.</summary>
@@ -74,7 +85,8 @@ internal sealed class GzipDecoder : ReadOnlyStream
         {
             if (NeedsInput())
             {
-                Refill(_inner.Read(_input, 0, _input.Length));
+                int keep = Kept();
+                Refill(keep, _inner.Read(_input, keep, _input.Length - keep));
                 continue;
             }
 
@@ -91,7 +103,8 @@ internal sealed class GzipDecoder : ReadOnlyStream
         {
             if (NeedsInput())
             {
-                Refill(await _inner.ReadAsync(_input, cancellationToken).ConfigureAwait(false));
+                int keep = Kept();
+                Refill(keep, await _inner.ReadAsync(_input.AsMemory(keep), cancellationToken).ConfigureAwait(false));
                 continue;
             }
 
@@ -102,18 +115,59 @@ internal sealed class GzipDecoder : ReadOnlyStream
         }
     }
 
-    private bool NeedsInput() => !_finished && !_innerEnded && _inflater.AvailableInput == 0;
+    private bool NeedsInput() => !_finished && !_innerEnded && (_inflater.AvailableInput == 0 || _needHeaderBytes);
 
-    private unsafe void Refill(int read)
+    /// <summary>Bytes at the end of the buffer to keep, at its start, under the next read: a header cut by the buffer's end.</summary>
+    private int Kept()
     {
-        _consumedBeforeInput += _inputLength;
-        _inputLength = read;
+        if (!_needHeaderBytes)
+        {
+            return 0;
+        }
+
+        int available = (int)_inflater.AvailableInput;
+        _input.AsSpan(_inputLength - available, available).CopyTo(_input);
+        return available;
+    }
+
+    private unsafe void Refill(int kept, int read)
+    {
+        _consumedBeforeInput += _inputLength - kept;
+        _inputLength = kept + read;
+        _needHeaderBytes = false;
         if (read == 0)
         {
             _innerEnded = true;
         }
 
-        _inflater.SetInput((byte*)Marshal.UnsafeAddrOfPinnedArrayElement(_input, 0), (uint)read);
+        _inflater.SetInput((byte*)Marshal.UnsafeAddrOfPinnedArrayElement(_input, 0), (uint)_inputLength);
+    }
+
+    /// <summary>Picks the engine for the member starting at the unread input: ISA-L, unless the header carries a CRC (FHCRC).</summary>
+    /// <remarks>
+    /// ISA-L 2.30 rejects a valid header CRC as "incorrect data check" (a file that <c>gzip -t</c>
+    /// and zlib accept), so such a member is inflated with zlib-ng. Returns false when the flag
+    /// byte is not read yet: the caller reads more, keeping the bytes it has.
+    /// </remarks>
+    private unsafe bool ChooseEngine()
+    {
+        uint available = _inflater.AvailableInput;
+        if (available < 4 && !_innerEnded)
+        {
+            _needHeaderBytes = true;
+            return false;
+        }
+
+        int start = _inputLength - (int)available;
+        bool headerCrc = available >= 4 && (_input[start + 3] & 0x02) != 0;
+        var engine = headerCrc && _primary is IsalInflater ? _fallback ??= new ZlibInflater() : _primary;
+        if (!ReferenceEquals(engine, _inflater))
+        {
+            _inflater = engine;
+            _inflater.SetInput((byte*)Marshal.UnsafeAddrOfPinnedArrayElement(_input, start), available);
+        }
+
+        return true;
     }
 
     /// <summary>Inflates once; true when the call has an answer (bytes, or 0 for the end).</summary>
@@ -140,6 +194,11 @@ internal sealed class GzipDecoder : ReadOnlyStream
             if (_afterMember && _input[_inputLength - (int)available] != 0x1f)
             {
                 throw new InvalidDataException($"corrupt gzip data at compressed byte {CompressedOffset:N0}: bytes after the last member are not another gzip member");
+            }
+
+            if (!ChooseEngine())
+            {
+                return false;
             }
 
             _inflater.StartMember();
@@ -189,7 +248,8 @@ internal sealed class GzipDecoder : ReadOnlyStream
         if (disposing)
         {
             // The inflater frees its native state in its own finalizer otherwise.
-            _inflater.Dispose();
+            _primary.Dispose();
+            _fallback?.Dispose();
             _inner.Dispose();
         }
 
