@@ -224,4 +224,38 @@ public sealed class HostileWorldTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(["abc\t7", "Aardvark\t5"], run.OutLines);
     }
+
+    [Fact]
+    public async Task Rejects_APathWithATabAndANewline_StaysFourColumnsOnOneLine_AndStderrShowsNoControlCharacters()
+    {
+        string input = _cli.Write("in\tput\n.tsv", "Aardvark\t2000\t5\t1\nnot a row\n");
+        string rejects = _cli.PathOf("rejects.tsv");
+
+        var run = await _cli.RunAsync(["count", input, "--skip-bad", "--rejects", rejects, "-w", "Aardvark"]);
+
+        Assert.Equal(0, run.ExitCode);
+        string[] lines = (await File.ReadAllTextAsync(rejects)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var row = Assert.Single(lines).Split('\t');
+        Assert.Equal(4, row.Length);
+        Assert.Equal(_cli.PathOf("in\\x09put\\x0A.tsv"), row[0]);
+        Assert.DoesNotContain('\t', run.Error.Replace("\n", "", StringComparison.Ordinal));
+        Assert.Contains("in\\x09put\\x0A.tsv", run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Checkpoint_FolderInsideAnInputGlob_IsNeverReadAsInput()
+    {
+        Directory.CreateDirectory(_cli.PathOf("data"));
+        _cli.Write("data/a.tsv", Rows);
+        string pattern = _cli.PathOf("data/**");
+        string[] args = ["count", pattern, "--checkpoint", _cli.PathOf("data/ck"), "-w", "Aardvark", "--verbose"];
+
+        var first = await _cli.RunAsync(args);
+        var second = await _cli.RunAsync(args);
+
+        Assert.Equal(0, first.ExitCode);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Equal(["Aardvark\t5"], second.OutLines);
+        Assert.Contains("passed over: it is in the checkpoint folder", second.Error, StringComparison.Ordinal);
+    }
 }

@@ -84,6 +84,20 @@ internal static class CountCommand
         // path fails in milliseconds instead of after the first nine are counted.
         var notes = new List<string>();
         var sources = InputResolver.Resolve(settings.Inputs, environment.OpenStandardInput, notes.Add);
+        if (settings.CheckpointDirectory is { } checkpoints)
+        {
+            // A checkpoint folder inside an input folder, reached by a glob such as data/**, holds
+            // tally's own files: never data.
+            string inside = Path.GetFullPath(checkpoints).TrimEnd('/') + "/";
+            var own = sources.Where(s => s.Address is { } address && address.StartsWith(inside, StringComparison.Ordinal)).ToList();
+            sources = [.. sources.Except(own)];
+            notes.AddRange(own.Select(s => $"{s.Name}: passed over: it is in the checkpoint folder"));
+            if (sources.Count == 0)
+            {
+                throw new TallyInputException("every input is in the checkpoint folder");
+            }
+        }
+
         OutputFiles.CheckNotAnInput("-o", settings.OutputPath, sources);
         OutputFiles.CheckNotAnInput("--rejects", settings.RejectsPath, sources);
         if (settings.Verbose)

@@ -20,7 +20,7 @@ internal static class SkipReport
         {
             if (source.Error is { } failure)
             {
-                await error.WriteLineAsync($"tally: left out {failure.Message}").ConfigureAwait(false);
+                await error.WriteLineAsync(TallyApp.Printable($"tally: left out {failure.Message}")).ConfigureAwait(false);
                 continue;
             }
 
@@ -31,16 +31,16 @@ internal static class SkipReport
 
             string first = source.SkippedRows > source.SkippedExamples.Count ? $", the first {source.SkippedExamples.Count}" : "";
             string rows = source.SkippedRows == 1 ? "row" : "rows";
-            await error.WriteLineAsync($"tally: skipped {Units.Count(source.SkippedRows)} malformed {rows} in {source.Name}{first}:").ConfigureAwait(false);
+            await error.WriteLineAsync(TallyApp.Printable($"tally: skipped {Units.Count(source.SkippedRows)} malformed {rows} in {source.Name}{first}:")).ConfigureAwait(false);
             foreach (var row in source.SkippedExamples)
             {
-                await error.WriteLineAsync($"  {source.Name}:{row.Line}: {row.Reason}").ConfigureAwait(false);
+                await error.WriteLineAsync(TallyApp.Printable($"  {source.Name}:{row.Line}: {row.Reason}")).ConfigureAwait(false);
             }
         }
 
         if (rejectsPath is not null && result.SkippedRows > 0)
         {
-            await error.WriteLineAsync($"tally: every skipped row is in {rejectsPath}").ConfigureAwait(false);
+            await error.WriteLineAsync(TallyApp.Printable($"tally: every skipped row is in {rejectsPath}")).ConfigureAwait(false);
         }
     }
 }
