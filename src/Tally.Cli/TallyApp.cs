@@ -74,22 +74,8 @@ internal static class TallyApp
         return code;
     }
 
-    /// <summary>The message with control characters shown as <c>\xNN</c>: a file name or a data value must never drive the terminal (an escape sequence, a carriage return, a second line).</summary>
-    internal static string Printable(string message)
-    {
-        if (!message.Any(char.IsControl))
-        {
-            return message;
-        }
-
-        var text = new System.Text.StringBuilder(message.Length + 8);
-        foreach (char c in message)
-        {
-            text.Append(char.IsControl(c) ? $"\\x{(int)c:X2}" : c.ToString());
-        }
-
-        return text.ToString();
-    }
+    /// <summary>The message with control characters shown as <c>\xNN</c>, as every message of tally shows them.</summary>
+    internal static string Printable(string message) => Formats.KeyText.Printable(message);
 }
 
 /// <summary>Options that parse but do not make sense together or in range; exit code 2.</summary>

@@ -41,24 +41,7 @@ internal sealed class RejectLog : IDisposable
     {
         // Spill s is created and used by slot s alone, like its tables.
         RejectSpill? spill = _path is null ? null : _spills[slot] ??= new RejectSpill($"{_spillPrefix}.w{slot}.spill");
-        return new RejectSink(TallyDefaults.RejectExamplesPerSource, spill, sourceIndex, Encoding.UTF8.GetBytes(EscapeName(sourceName)), Interlocked.Increment(ref _nextSink));
-    }
-
-    /// <summary>A path as the rejects file's first column: a TAB, a line end or another control character in it shows as <c>\xNN</c>, so every row stays four columns on one line.</summary>
-    internal static string EscapeName(string name)
-    {
-        if (!name.Any(char.IsControl))
-        {
-            return name;
-        }
-
-        var text = new StringBuilder(name.Length + 8);
-        foreach (char c in name)
-        {
-            text.Append(char.IsControl(c) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:X2}") : c.ToString());
-        }
-
-        return text.ToString();
+        return new RejectSink(TallyDefaults.RejectExamplesPerSource, spill, sourceIndex, Encoding.UTF8.GetBytes(Formats.KeyText.Printable(sourceName)), Interlocked.Increment(ref _nextSink));
     }
 
     /// <summary>Leaves the rows of <paramref name="sink"/> out of the rejects file: its attempt failed and is being retried.</summary>

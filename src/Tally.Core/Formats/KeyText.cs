@@ -12,4 +12,21 @@ internal static class KeyText
         string text = Encoding.UTF8.GetString(bytes.Length > Limit ? bytes.Slice(0, Limit) : bytes);
         return bytes.Length > Limit ? text + "..." : text;
     }
+
+    /// <summary>The text with every control character shown as <c>\xNN</c>: a file name or a data value must never drive a terminal (an escape sequence, a carriage return) or split a line or a TAB-separated row.</summary>
+    internal static string Printable(string text)
+    {
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+
+        var shown = new StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            shown.Append(char.IsControl(c) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:X2}") : c.ToString());
+        }
+
+        return shown.ToString();
+    }
 }
