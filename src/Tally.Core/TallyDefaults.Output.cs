@@ -80,7 +80,7 @@ public static partial class TallyDefaults
 
     /// <summary>Buffer of the output's serial path (<c>OrderedChunkWriter</c>) and of <c>tally count --top</c>, written to the stream whenever it fills.</summary>
     /// <remarks>64 KiB: a few hundred rows per write call, and the file stream's own buffer size, so each write goes straight through.</remarks>
-    public const int OutputStreamBufferBytes = 1 << 16;
+    internal const int OutputStreamBufferBytes = 1 << 16;
 
     /// <summary>Largest buffer an output chunk is formatted into on the pool (<c>OrderedChunkWriter</c>).</summary>
     /// <remarks>

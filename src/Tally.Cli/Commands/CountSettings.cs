@@ -95,7 +95,7 @@ internal sealed record CountSettings
             }
         }
 
-        if (RejectsPath is not null && OutputPath is not null && OutputPath != StandardStream && OutputFiles.Same(RejectsPath, OutputPath))
+        if (RejectsPath is not null && OutputPath is not null && OutputPath != StandardStream && Tally.Output.OutputPath.AreSameFile(RejectsPath, OutputPath))
         {
             throw new UsageException($"--rejects {RejectsPath} and -o {OutputPath} are the same file; give two files");
         }
@@ -130,7 +130,7 @@ internal sealed record CountSettings
             throw new UsageException($"{option} {path}: is a folder; give a file path");
         }
 
-        string folder = Path.GetDirectoryName(OutputFiles.Target(path)) ?? ".";
+        string folder = Path.GetDirectoryName(Tally.Output.OutputPath.Target(path)) ?? ".";
         if (!Directory.Exists(folder))
         {
             throw new DirectoryNotFoundException($"{option} {path}: the folder {folder} does not exist");

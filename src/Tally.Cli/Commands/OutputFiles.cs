@@ -6,12 +6,6 @@ namespace Tally.Cli.Commands;
 /// <summary>What can be checked about an output before counting: where a write lands, whether its folder takes files, and that it is no input.</summary>
 internal static class OutputFiles
 {
-    /// <summary>The path a write to <paramref name="path"/> lands on: a symbolic link's final target.</summary>
-    public static string Target(string path) => OutputPath.Target(path);
-
-    /// <summary>Whether two output paths land on one file: the same path after links, or the same device and inode.</summary>
-    public static bool Same(string a, string b) => OutputPath.AreSameFile(a, b);
-
     /// <summary>Fails when a regular file's folder cannot take the temporary file the output is written to.</summary>
     /// <remarks>A device or a FIFO is written in place, so its folder (<c>/dev</c>) need not be writable.</remarks>
     public static void CheckFolderWritable(string option, string path, string folder)

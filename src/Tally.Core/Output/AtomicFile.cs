@@ -82,7 +82,7 @@ public static partial class AtomicFile
     }
 
     /// <summary>The path a write to <paramref name="full"/> lands on: the final target of a symbolic link, else the path itself.</summary>
-    public static string ResolveTarget(string full)
+    internal static string ResolveTarget(string full)
     {
         if (UnixFile.Lstat(full).Kind != UnixFileKind.SymbolicLink)
         {

@@ -3,7 +3,7 @@ using Tally.Platform;
 namespace Tally.Output;
 
 /// <summary>What an output path names, for the checks made before any work starts.</summary>
-public static class OutputPath
+internal static class OutputPath
 {
     /// <summary>The full path a write to <paramref name="path"/> lands on: a symbolic link's final target, else the path itself.</summary>
     public static string Target(string path)
