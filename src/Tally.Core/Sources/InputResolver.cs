@@ -15,8 +15,8 @@ public sealed class InputResolver
         _kinds = [.. kinds];
     }
 
-    /// <summary>The built-in kinds: standard input (<c>-</c>), then files, folders and glob patterns.</summary>
-    public static InputResolver Default { get; } = new([new StandardInputKind(), new FileInputKind()]);
+    /// <summary>The built-in kinds: standard input (<c>-</c>), http and https URLs, then files, folders and glob patterns.</summary>
+    public static InputResolver Default { get; } = new([new StandardInputKind(), new Http.HttpInputKind(), new FileInputKind()]);
 
     /// <summary>Resolves <paramref name="inputs"/> with <see cref="Default"/>; see <see cref="ResolveAll"/>.</summary>
     /// <exception cref="TallyInputException">An input is missing, unreadable, or matches no file; the message names it.</exception>
