@@ -105,7 +105,7 @@ public sealed class HttpSourceTests : IAsyncLifetime
         { "etag-changes", "the resource changed between attempts (\"v1\", now \"v2\")" },
         { "ignores-range", "the server ignores Range, so the download cannot go on from byte " },
         { "no-validators", "and the server gives no ETag or Last-Modified to resume it by" },
-        { "drops-forever", "times in a row" },
+        { "drops-forever", "times in a row|Connection reset by peer" },
     };
 
     private static Fault PermanentFault(string name, int length) => name switch
