@@ -13,6 +13,8 @@ internal static class TallyApp
             CountCommand.Create(environment),
             GenCommand.Create(environment),
             WorkerModeCommand.Create(environment),
+            FetchCommand.Create(environment),
+            CorpusCommand.Create(environment),
         };
 
         var parsed = root.Parse(args);

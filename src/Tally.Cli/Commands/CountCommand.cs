@@ -17,8 +17,8 @@ internal static class CountCommand
     {
         var inputs = new Argument<string[]>("INPUT")
         {
-            Description = "Files, folders (every file in them), glob patterns, or - for standard input. Plain or gzip.",
-            Arity = ArgumentArity.OneOrMore,
+            Description = "Files, folders (every file in them), glob patterns, http(s) URLs, or - for standard input. Plain or gzip.",
+            Arity = ArgumentArity.ZeroOrMore,
         };
         var words = new Option<string[]>("--word", "-w")
         {
@@ -43,10 +43,13 @@ internal static class CountCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Save each finished file's totals in this folder; a rerun of the same command resumes from them." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input, even when stderr is not a terminal." };
+        var downloads = new Option<int>("--downloads") { Description = "URLs downloaded at once (default 4).", DefaultValueFactory = _ => 4 };
+        var corpus = CorpusOptions.Corpus();
+        var baseUrl = CorpusOptions.BaseUrl();
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram v2 files.")
         {
-            inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose,
+            inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose, downloads, corpus, baseUrl,
         };
 
         command.SetAction((parsed, cancellationToken) =>
@@ -67,6 +70,8 @@ internal static class CountCommand
                 CheckpointDirectory = parsed.GetValue(checkpoint),
                 Quiet = parsed.GetValue(quiet),
                 Verbose = parsed.GetValue(verbose),
+                Downloads = parsed.GetValue(downloads),
+                CorpusUrls = CorpusOptions.Urls(parsed.GetValue(corpus), parsed.GetValue(baseUrl), withTotalCounts: false),
             };
             settings.Validate();
             return RunAsync(settings, environment, executors, cancellationToken);
@@ -83,7 +88,12 @@ internal static class CountCommand
         // Every input is found and opened once before any work starts, so a typo in the tenth
         // path fails in milliseconds instead of after the first nine are counted.
         var notes = new List<string>();
-        var sources = InputResolver.Resolve(settings.Inputs, environment.OpenStandardInput, notes.Add);
+        var http = Tally.Sources.Http.HttpSourceOptions.FromEnvironment() with
+        {
+            MaxDownloads = settings.Downloads,
+            Note = settings.Verbose ? note => environment.Error.WriteLine($"tally: {KeyTextPrintable(note)}") : null,
+        };
+        var sources = InputResolver.WithHttp(http).ResolveAll([.. settings.Inputs, .. settings.CorpusUrls], environment.OpenStandardInput, notes.Add);
         if (settings.CheckpointDirectory is { } checkpoints)
         {
             // A checkpoint folder inside an input folder, reached by a glob such as data/**, holds
@@ -144,6 +154,9 @@ internal static class CountCommand
             CheckpointDirectory = settings.CheckpointDirectory,
             TimeProvider = environment.TimeProvider,
             Executor = executor,
+
+            // Downloads wait on the network, not a core: with URLs, as many readers as downloads.
+            ConcurrentSources = settings.Inputs.Concat(settings.CorpusUrls).Any(Tally.Sources.Http.HttpInputKind.IsUrl) ? Math.Max(settings.Threads + 1, settings.Downloads) : null,
         };
         try
         {
@@ -156,6 +169,8 @@ internal static class CountCommand
 
         return options;
     }
+
+    private static string KeyTextPrintable(string text) => Tally.Formats.KeyText.Printable(text);
 
     /// <summary>The flag of each <see cref="CountOptions"/> property that a flag sets, for messages.</summary>
     private static readonly Dictionary<string, string> s_flags = new(StringComparer.Ordinal)

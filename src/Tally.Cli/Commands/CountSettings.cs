@@ -38,6 +38,12 @@ internal sealed record CountSettings
 
     public bool Verbose { get; init; }
 
+    /// <summary>Bodies downloaded at once (<c>--downloads</c>).</summary>
+    public int Downloads { get; init; } = 4;
+
+    /// <summary>The URLs of a catalogue corpus (<c>--corpus</c>, <c>--base-url</c>), counted after <see cref="Inputs"/>.</summary>
+    public IReadOnlyList<string> CorpusUrls { get; init; } = [];
+
     /// <summary>What is printed when no result was asked for: a short top list.</summary>
     public const int DefaultTop = 10;
 
@@ -51,6 +57,16 @@ internal sealed record CountSettings
     /// <summary>Checks what only the command line knows; the rules of the count itself are <see cref="CountOptions.Validate"/>'s.</summary>
     public void Validate()
     {
+        if (Downloads < 1)
+        {
+            throw new UsageException($"--downloads must be at least 1, not {Downloads}");
+        }
+
+        if (Inputs.Count == 0 && CorpusUrls.Count == 0)
+        {
+            throw new UsageException("no inputs given: name files, URLs or --corpus NAME");
+        }
+
         if (Top is < 0)
         {
             throw new UsageException($"--top must not be negative, not {Top}");

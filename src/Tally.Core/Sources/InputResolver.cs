@@ -18,6 +18,9 @@ public sealed class InputResolver
     /// <summary>The built-in kinds: standard input (<c>-</c>), http and https URLs, then files, folders and glob patterns.</summary>
     public static InputResolver Default { get; } = new([new StandardInputKind(), new Http.HttpInputKind(), new FileInputKind()]);
 
+    /// <summary>The built-in kinds, with URLs downloaded as <paramref name="http"/> says (<c>--downloads</c>, retries, notes).</summary>
+    public static InputResolver WithHttp(Http.HttpSourceOptions http) => new([new StandardInputKind(), new Http.HttpInputKind(http), new FileInputKind()]);
+
     /// <summary>Resolves <paramref name="inputs"/> with <see cref="Default"/>; see <see cref="ResolveAll"/>.</summary>
     /// <exception cref="TallyInputException">An input is missing, unreadable, or matches no file; the message names it.</exception>
     public static IReadOnlyList<DataSource> Resolve(IEnumerable<string> inputs, Func<Stream>? standardInput = null)
