@@ -59,12 +59,17 @@ internal static class FetchCommand
             Note = quiet ? null : note => error.WriteLine($"tally: {TallyApp.Printable(note)}"),
         });
         long[] done = new long[urls.Length];
-        using var ticker = quiet ? null : new Timer(_ => Report(error, urls, names, done), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
+        bool[] finished = new bool[urls.Length];
+        using var ticker = quiet ? null : new Timer(_ => Report(error, urls, names, done, finished), null, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(2));
 
         // Every URL is started at once; the kind's download slots let --downloads of them run and
         // the rest wait without holding a thread.
-        var tasks = urls.Select((url, i) => kind.DownloadAsync(url, Path.Combine(folder, names[i]),
-            new Progress<long>(bytes => Volatile.Write(ref done[i], bytes)), cancellationToken)).ToArray();
+        var tasks = urls.Select(async (url, i) =>
+        {
+            var result = await kind.DownloadAsync(url, Path.Combine(folder, names[i]), new Progress<long>(bytes => Volatile.Write(ref done[i], bytes)), cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref finished[i], true);
+            return result;
+        }).ToArray();
         var failures = new List<string>();
         for (int i = 0; i < tasks.Length; i++)
         {
@@ -99,9 +104,21 @@ internal static class FetchCommand
         return failures.Count == 0 ? ExitCodes.Ok : ExitCodes.InputOutput;
     }
 
-    private static void Report(TextWriter error, string[] urls, string[] names, long[] done)
+    /// <summary>Every two seconds: each download under way, then all of them together.</summary>
+    private static void Report(TextWriter error, string[] urls, string[] names, long[] done, bool[] finished)
     {
-        long total = done.Sum(d => Volatile.Read(ref d));
-        error.WriteLine($"tally: {Units.Bytes(total)} of {urls.Length} files so far");
+        long total = 0;
+        for (int i = 0; i < urls.Length; i++)
+        {
+            long bytes = Volatile.Read(ref done[i]);
+            total += bytes;
+            if (bytes > 0 && !Volatile.Read(ref finished[i]))
+            {
+                error.WriteLine($"tally: {names[i]}: {Units.Bytes(bytes)} so far");
+            }
+        }
+
+        int complete = finished.Count(f => f);
+        error.WriteLine($"tally: all: {Units.Bytes(total)}, {complete} of {urls.Length} files complete");
     }
 }

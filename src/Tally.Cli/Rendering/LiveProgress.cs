@@ -37,6 +37,12 @@ internal sealed class LiveProgress(IAnsiConsole console, CountJob job)
             while (true)
             {
                 var snapshot = job.Snapshot();
+                if (overall.IsIndeterminate && snapshot.TotalLength is { } total)
+                {
+                    overall.MaxValue = Math.Max(1, total);
+                    overall.IsIndeterminate = false;
+                }
+
                 Update(overall, snapshot.StoredBytesRead, snapshot.Rows, snapshot.RowsPerSecond, done: false);
                 for (int i = 0; i < tasks.Length; i++)
                 {
@@ -50,6 +56,13 @@ internal sealed class LiveProgress(IAnsiConsole console, CountJob job)
                     {
                         tasks[i].StartTask();
                         tasks[i].IsIndeterminate = source.Length is null;
+                    }
+
+                    if (tasks[i].IsIndeterminate && source.Length is { } known)
+                    {
+                        // A download's length is known once its server answered (Content-Length).
+                        tasks[i].MaxValue = Math.Max(1, known);
+                        tasks[i].IsIndeterminate = false;
                     }
 
                     started[i] ??= snapshot.Elapsed;
