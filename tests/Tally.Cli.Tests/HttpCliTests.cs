@@ -137,6 +137,22 @@ public sealed class HttpCliTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Fetch_OfAMissingUrl_KeepsTheOthers_AndExitsThree()
+    {
+        byte[] gz = RandomNgrams.Gzip(RandomNgrams.Rows(5, 100));
+        string good = _server.Add("/ok/a.gz", gz);
+        string missing = _server.Url("/ok/missing.gz");
+        string to = _folder.PathOf("got");
+
+        var process = await RunAsync(_folder.Folder, "fetch", good, missing, "--to", to, "--downloads", "2");
+
+        Assert.Equal(3, process.ExitCode);
+        Assert.Equal(gz, await File.ReadAllBytesAsync(Path.Combine(to, "a.gz")));
+        Assert.Contains($"tally: {missing}: HTTP 404 Not Found", process.ErrorLines);
+        Assert.False(File.Exists(Path.Combine(to, "missing.gz")));
+    }
+
+    [Fact]
     public async Task CorpusList_NamesBothReleases()
     {
         var process = await RunAsync(_folder.Folder, "corpus", "list");
