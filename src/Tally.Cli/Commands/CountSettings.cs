@@ -36,6 +36,9 @@ internal sealed record CountSettings
 
     public bool Quiet { get; init; }
 
+    /// <summary><c>--format</c>, the filters and the tsv columns, as given.</summary>
+    public Tally.Formats.FormatChoice Format { get; init; } = new();
+
     public bool Verbose { get; init; }
 
     /// <summary>What is printed when no result was asked for: a short top list.</summary>
