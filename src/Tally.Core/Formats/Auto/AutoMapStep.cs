@@ -20,6 +20,10 @@ public sealed class AutoMapStep : MapStep
     /// <summary>The name workers know this step by.</summary>
     public const string StepName = "auto";
 
+    /// <summary>The reason a source that fits neither format fails with, at line 1.</summary>
+    internal const string NeitherReason = "the first line is neither Ngram v2 (ngram TAB year TAB match_count TAB volume_count) nor Ngram v3 "
+        + "(ngram TAB year,match_count,volume_count ...); give --format tsv (with --key and --value) or --format words for other data";
+
     private readonly NgramV2MapStep _v2;
     private readonly NgramV3MapStep _v3;
 
@@ -61,9 +65,7 @@ public sealed class AutoMapStep : MapStep
         {
             NgramV2MapStep.StepName => _v2,
             NgramV3MapStep.StepName => _v3,
-            _ => throw new TallyDataException(sourceName, 1,
-                "the first line is neither Ngram v2 (ngram TAB year TAB match_count TAB volume_count) nor Ngram v3 "
-                + "(ngram TAB year,match_count,volume_count ...); give --format tsv (with --key and --value) or --format words for other data"),
+            _ => throw new TallyDataException(sourceName, 1, NeitherReason),
         };
     }
 
