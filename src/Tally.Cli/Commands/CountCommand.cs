@@ -50,7 +50,6 @@ internal static class CountCommand
                 + "run of non-whitespace counts 1). Example: --format tsv --key 1 --value 3 --delimiter , --header",
             DefaultValueFactory = _ => Tally.Formats.Auto.AutoMapStep.StepName,
         };
-        format.AcceptOnlyFromAmong([.. Tally.Formats.FormatChoice.Names]);
         var years = new Option<string?>("--years") { Description = "Ngram formats: count only rows (v2) or year,match_count,volume_count fields (v3) of these years, inclusive: 1800-1999, 1800-, -1899 or 2000." };
         var tags = new Option<string?>("--tags")
         {
@@ -58,7 +57,6 @@ internal static class CountCommand
                 + "and no pure tag such as _NOUN_ or _START_), or only (only rows with a tagged token). Summing every row with keep double counts: "
                 + "a tagged row repeats counts of its untagged form, and v3's pure-tag rows add up to nearly the whole corpus.",
         };
-        tags.AcceptOnlyFromAmong("keep", "drop", "only");
         var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Total under the Unicode lower-case form of each key (per character, culture-invariant; invalid UTF-8 kept as is), summing case variants; --word looks up the folded form." };
         var keys = new Option<int[]>("--key") { Description = "tsv: the 1-based key column (default 1); repeat to join several columns into one key with TAB.", AllowMultipleArgumentsPerToken = false };
         var value = new Option<int?>("--value") { Description = "tsv: the 1-based column of non-negative integer values to sum (default 2)." };
