@@ -43,21 +43,21 @@ internal static class CountCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Save each finished file's totals in this folder; a rerun of the same command resumes from them." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input (with the format it was read in), even when stderr is not a terminal." };
-        var format = new Option<string>("--format", "-f")
+        var format = new Option<string>("--format")
         {
             Description = "Input format: auto (Ngram v2 or v3, decided per file from its first line; the default), ngram-v2, ngram-v3 (2020 release: "
                 + "ngram TAB year,match_count,volume_count ...), tsv (delimited key and integer value columns; see --key), or words (plain text: every "
-                + "run of non-whitespace counts 1). Example: --format tsv --key 1 --value 3 --delimiter , --header",
+                + "run of non-whitespace counts 1). Examples: --format ngram-v3; --format tsv --key 1 --value 3 --delimiter , --header; --format words",
             DefaultValueFactory = _ => Tally.Formats.Auto.AutoMapStep.StepName,
         };
-        var years = new Option<string?>("--years") { Description = "Ngram formats: count only rows (v2) or year,match_count,volume_count fields (v3) of these years, inclusive: 1800-1999, 1800-, -1899 or 2000." };
+        var years = new Option<string?>("--years") { Description = "Ngram formats: count only rows (v2) or year,match_count,volume_count fields (v3) of these years, inclusive: 1800-1999, 1800-, -1899 or 2000. Example: --years 2010-2019" };
         var tags = new Option<string?>("--tags")
         {
             Description = "Ngram formats: keep (every row under its own string; the default), drop (only rows with no part-of-speech tag such as book_NOUN "
                 + "and no pure tag such as _NOUN_ or _START_), or only (only rows with a tagged token). Summing every row with keep double counts: "
-                + "a tagged row repeats counts of its untagged form, and v3's pure-tag rows add up to nearly the whole corpus.",
+                + "a tagged row repeats counts of its untagged form, and v3's pure-tag rows add up to nearly the whole corpus. Example: --tags drop",
         };
-        var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Total under the Unicode lower-case form of each key (per character, culture-invariant; invalid UTF-8 kept as is), summing case variants; --word looks up the folded form." };
+        var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Total under the Unicode lower-case form of each key (per character, culture-invariant; invalid UTF-8 kept as is), summing case variants; --word looks up the folded form. Example: -i -w Paris totals paris, Paris, PARIS..." };
         var keys = new Option<int[]>("--key") { Description = "tsv: the 1-based key column (default 1); repeat to join several columns into one key with TAB.", AllowMultipleArgumentsPerToken = false };
         var value = new Option<int?>("--value") { Description = "tsv: the 1-based column of non-negative integer values to sum (default 2)." };
         var delimiter = new Option<string?>("--delimiter") { Description = "tsv: the column delimiter, one ASCII character (default TAB; \\t also means TAB). Quoted CSV fields are not parsed: a delimiter inside quotes still splits." };

@@ -56,6 +56,6 @@ internal static class NgramV3Conversion
     private static Stream OpenWrite(string path, bool gzip)
     {
         var file = new BufferedStream(File.Create(path), 1 << 20);
-        return gzip ? new GZipStream(file, CompressionLevel.Fastest) : file;
+        return gzip ? new GZipStream(file, CompressionLevel.Optimal) : file;
     }
 }
