@@ -22,7 +22,7 @@ public sealed class WorkerProtocolTests
 
         var hello = await session.Channel.HandshakeAsync("test", CancellationToken.None).WaitAsync(s_guard);
 
-        Assert.Equal(["ngram-v2", "word-count"], hello.MapSteps);
+        Assert.Equal(["auto", "ngram-v2", "ngram-v3", "tsv", "word-count", "words"], hello.MapSteps);
         Assert.Equal(Environment.ProcessId, hello.ProcessId);
         Assert.Equal(0, await session.EndAsync());
     }
@@ -96,7 +96,7 @@ public sealed class WorkerProtocolTests
         var frame = await new FrameReader(session.FromWorker).ReadAsync(CancellationToken.None).AsTask().WaitAsync(s_guard);
 
         Assert.Equal(FrameType.Error, frame!.Value.Type);
-        Assert.Equal("protocol version 99 is not supported: this worker speaks version 2", SimpleFrames.ReadError(frame.Value.Payload.Span));
+        Assert.Equal($"protocol version 99 is not supported: this worker speaks version {WorkerProtocol.Version}", SimpleFrames.ReadError(frame.Value.Payload.Span));
         Assert.Equal(2, await session.EndAsync());
     }
 

@@ -42,14 +42,34 @@ internal static class CountCommand
         var skipBadFiles = new Option<bool>("--skip-bad-files") { Description = "Leave out entirely a file that cannot be read to its end (corrupt or truncated gzip, a line over the limit), and list it." };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Save each finished file's totals in this folder; a rerun of the same command resumes from them." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input, even when stderr is not a terminal." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input (with the format it was read in), even when stderr is not a terminal." };
+        var format = new Option<string>("--format")
+        {
+            Description = "Input format: auto (Ngram v2 or v3, decided per file from its first line; the default), ngram-v2, ngram-v3 (2020 release: "
+                + "ngram TAB year,match_count,volume_count ...), tsv (delimited key and integer value columns; see --key), or words (plain text: every "
+                + "run of non-whitespace counts 1). Examples: --format ngram-v3; --format tsv --key 1 --value 3 --delimiter , --header; --format words",
+            DefaultValueFactory = _ => Tally.Formats.Auto.AutoMapStep.StepName,
+        };
+        var years = new Option<string?>("--years") { Description = "Ngram formats: count only rows (v2) or year,match_count,volume_count fields (v3) of these years, inclusive: 1800-1999, 1800-, -1899 or 2000. Example: --years 2010-2019" };
+        var tags = new Option<string?>("--tags")
+        {
+            Description = "Ngram formats: keep (every row under its own string; the default), drop (only rows with no part-of-speech tag such as book_NOUN "
+                + "and no pure tag such as _NOUN_ or _START_), or only (only rows with a tagged token). Summing every row with keep double counts: "
+                + "a tagged row repeats counts of its untagged form, and v3's pure-tag rows add up to nearly the whole corpus. Example: --tags drop",
+        };
+        var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Total under the Unicode lower-case form of each key (per character, culture-invariant; invalid UTF-8 kept as is), summing case variants; --word looks up the folded form. Example: -i -w Paris totals paris, Paris, PARIS..." };
+        var keys = new Option<int[]>("--key") { Description = "tsv: the 1-based key column (default 1); repeat to join several columns into one key with TAB.", AllowMultipleArgumentsPerToken = false };
+        var value = new Option<int?>("--value") { Description = "tsv: the 1-based column of non-negative integer values to sum (default 2)." };
+        var delimiter = new Option<string?>("--delimiter") { Description = "tsv: the column delimiter, one ASCII character (default TAB; \\t also means TAB). Quoted CSV fields are not parsed: a delimiter inside quotes still splits." };
+        var header = new Option<bool>("--header") { Description = "tsv: pass over the first line of each file." };
         var downloads = new Option<int>("--downloads") { Description = "URLs downloaded at once (default 4).", DefaultValueFactory = _ => 4 };
         var corpus = CorpusOptions.Corpus();
         var baseUrl = CorpusOptions.BaseUrl();
 
-        var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram v2 files.")
+        var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram files (v2 or v3), or the values of any delimited file, or the words of text.")
         {
             inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose, downloads, corpus, baseUrl,
+            format, years, tags, ignoreCase, keys, value, delimiter, header,
         };
 
         command.SetAction((parsed, cancellationToken) =>
@@ -72,6 +92,8 @@ internal static class CountCommand
                 Verbose = parsed.GetValue(verbose),
                 Downloads = parsed.GetValue(downloads),
                 CorpusUrls = CorpusOptions.Urls(parsed.GetValue(corpus), parsed.GetValue(baseUrl), withTotalCounts: false),
+                Format = FormatOptions.Choice(parsed.GetValue(format), parsed.GetValue(years), parsed.GetValue(tags), parsed.GetValue(ignoreCase),
+                    parsed.GetResult(keys) is null ? null : parsed.GetValue(keys), parsed.GetValue(value), parsed.GetValue(delimiter), parsed.GetValue(header)),
             };
             settings.Validate();
             return RunAsync(settings, environment, executors, cancellationToken);
@@ -145,6 +167,7 @@ internal static class CountCommand
 
         var options = new CountOptions
         {
+            MapStep = FormatOptions.Step(settings.Format),
             Workers = settings.Threads,
             BlockSize = settings.EffectiveBlockSize,
             MaxLineLength = settings.EffectiveMaxLineLength,
@@ -182,6 +205,9 @@ internal static class CountCommand
         [nameof(CountOptions.MapStep)] = "--format",
         [nameof(CountOptions.Executor)] = "--executor",
     };
+
+    /// <summary>The word as the job's step keys it (folded with --ignore-case).</summary>
+    private static string KeyOf(CountSettings settings, string word) => FormatOptions.Step(settings.Format).KeyOf(word);
 
     /// <summary>How far a cancelled job got: <c>cancelled after N rows of M inputs (K finished); no output was written</c>.</summary>
     internal static string CancelledMessage(CountProgress snapshot, CountSettings settings)
@@ -245,7 +271,7 @@ internal static class CountCommand
         var output = environment.Out;
         foreach (string word in settings.Words)
         {
-            await output.WriteLineAsync($"{word}\t{result.GetTotal(word).ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+            await output.WriteLineAsync($"{word}\t{result.GetTotal(KeyOf(settings, word)).ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
         }
 
         if (settings.EffectiveTop is { } n and > 0)

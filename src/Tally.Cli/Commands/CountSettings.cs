@@ -36,6 +36,9 @@ internal sealed record CountSettings
 
     public bool Quiet { get; init; }
 
+    /// <summary><c>--format</c>, the filters and the tsv columns, as given.</summary>
+    public Tally.Formats.FormatChoice Format { get; init; } = new();
+
     public bool Verbose { get; init; }
 
     /// <summary>Bodies downloaded at once (<c>--downloads</c>).</summary>

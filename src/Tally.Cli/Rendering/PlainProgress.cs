@@ -22,8 +22,11 @@ internal static class PlainProgress
         }
 
         string skipped = done.SkippedRows > 0 ? $", {Units.Count(done.SkippedRows)} malformed skipped" : "";
-        return $"tally: done {done.Name}: {Units.Count(done.Rows)} rows{skipped}, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}{Note(done)}";
+        return $"tally: done {done.Name}: {Format(done)}{Units.Count(done.Rows)} rows{skipped}, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}{Note(done)}";
     }
+
+    /// <summary>The format the input was read in, such as <c>ngram-v3, </c>; empty when unknown (empty or resumed).</summary>
+    public static string Format(SourceCompletion done) => done.Format is { } format ? $"{format}, " : "";
 
     /// <summary>What became of the input's checkpoint or worker process, when there is something to say.</summary>
     public static string Note(SourceCompletion done) => done switch

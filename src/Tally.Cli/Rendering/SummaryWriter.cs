@@ -19,7 +19,7 @@ internal static class SummaryWriter
             await error.WriteLineAsync(
                 source.IsLeftOut
                     ? $"  {rank++,3}. {source.Name.PadRight(width)}  left out at {Units.Seconds(source.Completed)}"
-                    : $"  {rank++,3}. {source.Name.PadRight(width)}  {Units.Seconds(source.Duration),9}  {Units.Count(source.Rows),14} rows  done at {Units.Seconds(source.Completed)}{PlainProgress.Note(source)}")
+                    : $"  {rank++,3}. {source.Name.PadRight(width)}  {Units.Seconds(source.Duration),9}  {Units.Count(source.Rows),14} rows  {PlainProgress.Format(source)}done at {Units.Seconds(source.Completed)}{PlainProgress.Note(source)}")
                 .ConfigureAwait(false);
         }
     }

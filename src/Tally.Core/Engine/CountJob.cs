@@ -249,7 +249,7 @@ public sealed class CountJob
                 }
             }
 
-            Publish(task, completed, skipped, examples, resumed: false);
+            Publish(task, completed, skipped, examples, resumed: false, format: outcome.Format);
         }
     }
 
@@ -308,9 +308,9 @@ public sealed class CountJob
         }
     }
 
-    private void Publish(SourceTask task, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples, bool resumed, Exception? error = null)
+    private void Publish(SourceTask task, List<SourceCompletion> completed, long skipped, IReadOnlyList<RejectedRow> examples, bool resumed, Exception? error = null, string? format = null)
     {
-        var completion = task.Finish(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples, Resumed = resumed, Error = error };
+        var completion = task.Finish(Elapsed) with { SkippedRows = skipped, SkippedExamples = examples, Resumed = resumed, Error = error, Format = format };
         completed.Add(completion);
         _completions.Writer.TryWrite(completion);
     }

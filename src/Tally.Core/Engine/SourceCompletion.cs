@@ -43,6 +43,9 @@ public sealed record SourceCompletion(
     /// <summary>Whether the source's table came from a checkpoint instead of being read.</summary>
     public bool Resumed { get; init; }
 
+    /// <summary>The format the source was counted in (its map step's <see cref="Mapping.MapStep.Identity"/>, as chosen for it by <see cref="Mapping.MapStep.ForSource"/>); null when it was empty, resumed or left out.</summary>
+    public string? Format { get; init; }
+
     /// <summary>Why an existing checkpoint of the source was not used (stale or damaged), or null.</summary>
     public string? CheckpointProblem { get; init; }
 }

@@ -33,7 +33,7 @@ public static class SourceCounter
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(settings);
         var table = CountTable.ForSource(source.Length);
-        var step = settings.MapStep;
+        MapStep? step = null;
         bool readsToEnd = settings.BrokenSources == BrokenSourcePolicy.Skip;
         long rows = 0;
         long bytes = 0;
@@ -50,6 +50,8 @@ public static class SourceCounter
                 {
                     if (rowError is null)
                     {
+                        // The first block decides the step (a format chosen from the data).
+                        step ??= settings.MapStep.ForSource(block.Span, source.Name);
                         rows += MapBlock(step, source.Name, block, table, rejects);
                         bytes += block.Length;
                     }
@@ -80,10 +82,10 @@ public static class SourceCounter
             // count was cancelled just then: the caller drops the outcome of a task it no longer
             // needs, and an error here must never pass for a failure of the executor.
             var error = readsToEnd ? e : rowError ?? e;
-            return new SourceCount(table, new SourceFigures(storedBytes, bytes, rows, compressed), error, IsBroken: ReferenceEquals(error, e));
+            return new SourceCount(table, new SourceFigures(storedBytes, bytes, rows, compressed), error, IsBroken: ReferenceEquals(error, e)) { Format = step?.Identity };
         }
 
-        return new SourceCount(table, new SourceFigures(storedBytes, bytes, rows, compressed), rowError, IsBroken: false);
+        return new SourceCount(table, new SourceFigures(storedBytes, bytes, rows, compressed), rowError, IsBroken: false) { Format = step?.Identity };
     }
 
     /// <summary>Maps one block into <paramref name="table"/>: the per-block call every executor makes.</summary>

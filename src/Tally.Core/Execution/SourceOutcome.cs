@@ -27,14 +27,17 @@ public sealed class SourceOutcome
     /// </remarks>
     public Exception? Error { get; }
 
+    /// <summary>The identity of the step the source was counted with (see <see cref="Mapping.MapStep.ForSource"/>); null when unknown, as for an empty source.</summary>
+    public string? Format { get; private init; }
+
     /// <summary>Whether <see cref="Error"/> means the source could not be read to its end, so that <see cref="BrokenSourcePolicy.Skip"/> leaves it out.</summary>
     public bool IsBroken { get; }
 
-    /// <summary>The source was counted: its tables, and the sinks of its skipped rows.</summary>
-    public static SourceOutcome Counted(IReadOnlyList<CountTable> tables, IReadOnlyList<RejectSink>? rejects = null)
+    /// <summary>The source was counted: its tables, the sinks of its skipped rows, and the format it was read in.</summary>
+    public static SourceOutcome Counted(IReadOnlyList<CountTable> tables, IReadOnlyList<RejectSink>? rejects = null, string? format = null)
     {
         ArgumentNullException.ThrowIfNull(tables);
-        return new([.. tables], rejects is null ? [] : [.. rejects], null, false);
+        return new([.. tables], rejects is null ? [] : [.. rejects], null, false) { Format = format };
     }
 
     /// <summary>The source failed with <paramref name="error"/>; <paramref name="broken"/> when it could not be read to its end.</summary>

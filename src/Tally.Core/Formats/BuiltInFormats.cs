@@ -1,4 +1,9 @@
+using Tally.Formats.Auto;
+using Tally.Formats.Filters;
 using Tally.Formats.NgramV2;
+using Tally.Formats.NgramV3;
+using Tally.Formats.Tsv;
+using Tally.Formats.Words;
 using Tally.Mapping;
 
 namespace Tally.Formats;
@@ -11,5 +16,14 @@ namespace Tally.Formats;
 internal static class BuiltInFormats
 {
     public static MapStepRegistry Register(MapStepRegistry registry) => registry
-        .Add(NgramV2MapStep.Instance);
+        .Add(AutoMapStep.StepName, arguments => new AutoMapStep(NgramFilter.Parse(arguments)))
+        .Add(NgramV2MapStep.StepName, arguments => arguments.Length == 0 ? NgramV2MapStep.Instance : new NgramV2MapStep(NgramFilter.Parse(arguments)))
+        .Add(NgramV3MapStep.StepName, arguments => arguments.Length == 0 ? NgramV3MapStep.Instance : new NgramV3MapStep(NgramFilter.Parse(arguments)))
+        .Add(TsvMapStep.StepName, TsvMapStep.Parse)
+        .Add(WordsMapStep.StepName, arguments => arguments switch
+        {
+            "" => new WordsMapStep(),
+            "ignore-case" => new WordsMapStep(ignoreCase: true),
+            _ => throw new ArgumentException($"\"{arguments}\" are not words arguments", nameof(arguments)),
+        });
 }

@@ -55,6 +55,11 @@ internal static class ByteScan
         return (digits * ((10000UL << 32) + 1)) >> 32;
     }
 
+    /// <summary>The value of the four ASCII digits in the low four bytes of <paramref name="bytes"/> (little-endian, first digit lowest); the other bytes are ignored.</summary>
+    /// <remarks>Only for bytes already checked to be digits: subtracting '0' from them borrows nothing, so the bytes above cannot disturb them.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static long FourDigits(ulong bytes) => (long)EightDigits((bytes - 0x3030303030303030UL) << 32);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool IsDigit(byte b) => (uint)(b - (byte)'0') <= 9;
 
@@ -78,10 +83,14 @@ internal static class ByteScan
     /// can carry into the next byte only from a byte of 0xFA or more, which fails its own test.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static bool IsFourDigitsThenTab(ulong bytes)
+    internal static bool IsFourDigitsThenTab(ulong bytes) => IsFourDigitsThen(bytes, (byte)'\t');
+
+    /// <summary>Whether the first five bytes of <paramref name="bytes"/> (little-endian) are four ASCII digits and <paramref name="separator"/>; see <see cref="IsFourDigitsThenTab"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool IsFourDigitsThen(ulong bytes, byte separator)
     {
         uint four = (uint)bytes;
         return ((four & 0xF0F0F0F0u) | (((four + 0x06060606u) & 0xF0F0F0F0u) >> 4)) == 0x33333333u
-            && (byte)(bytes >> 32) == (byte)'\t';
+            && (byte)(bytes >> 32) == separator;
     }
 }

@@ -63,6 +63,27 @@ public abstract class MapStep
     /// </remarks>
     public virtual bool RowsAreLines => false;
 
+    /// <summary>The key a typed word is looked up by in this step's tables, such as its lower-case form when the step folds case.</summary>
+    /// <param name="key">A key as a user gives it (<c>--word</c>).</param>
+    /// <returns>The key as this step stores it; the key itself by default.</returns>
+    public virtual string KeyOf(string key) => key;
+
+    /// <summary>The step that counts the source whose data starts with <paramref name="firstLines"/>: this step by default.</summary>
+    /// <remarks>
+    /// <para>
+    /// Called once per source by every executor, with the source's first block (whole lines, the
+    /// first being line 1), before any block of it is mapped; all its blocks then go to the step
+    /// returned. A step that picks a format from the data (<c>auto</c>) returns another step here;
+    /// it must have the same <see cref="RowsAreLines"/>, and its <see cref="Identity"/> is what
+    /// the source's completion reports as its format. An empty source never calls it.
+    /// </para>
+    /// <para>A worker process receives the job's step and calls this itself, so it sees the same data.</para>
+    /// </remarks>
+    /// <param name="firstLines">The source's first block.</param>
+    /// <param name="sourceName">The source's display name, for the error.</param>
+    /// <exception cref="TallyDataException">The data fits no step this one can choose (<c>name:1: reason</c>).</exception>
+    public virtual MapStep ForSource(ReadOnlySpan<byte> firstLines, string sourceName) => this;
+
     /// <summary>The step's name and arguments as a checkpoint records them, such as <c>ngram-v2</c> or <c>tsv(key=1;value=2)</c>.</summary>
     public string Identity => Arguments.Length == 0 ? Name : $"{Name}({Arguments})";
 

@@ -29,6 +29,9 @@ internal enum FrameType : byte
 
     /// <summary>Worker to parent: a malformed row the task skipped (skip mode only), as it was found.</summary>
     Rejected = 0x87,
+
+    /// <summary>Worker to parent, before <see cref="Done"/>: the identity of the step the source was counted with (the format <c>auto</c> chose).</summary>
+    Format = 0x88,
 }
 
 /// <summary>How a task failed; decides what the parent throws and whether it retries.</summary>
@@ -58,7 +61,7 @@ internal enum TaskFailure : byte
 internal static class WorkerProtocol
 {
     /// <summary>Bumped whenever a frame's layout or meaning changes; both sides must speak the same one.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     public const int HeaderLength = 5;
 
@@ -238,6 +241,18 @@ internal static class SimpleFrames
 {
     public static ReadOnlyMemory<byte> TableChunk(FrameBuilder frames, long taskId, ReadOnlySpan<byte> bytes)
         => frames.Start(FrameType.TableChunk).Varint(taskId).Bytes(bytes).Finish();
+
+    public static ReadOnlyMemory<byte> Format(FrameBuilder frames, long taskId, string format)
+        => frames.Start(FrameType.Format).Varint(taskId).String(format).Finish();
+
+    public static string ReadFormat(ReadOnlySpan<byte> data)
+    {
+        var payload = new PayloadReader(data, WorkerProtocol.Subject);
+        payload.Varint();
+        string format = payload.String();
+        payload.End();
+        return format;
+    }
 
     public static ReadOnlyMemory<byte> Error(FrameBuilder frames, string message)
         => frames.Start(FrameType.Error).String(message).Finish();

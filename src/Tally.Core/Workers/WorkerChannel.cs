@@ -74,6 +74,7 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
     {
         await SendAsync(task.Write(_frames), cancellationToken).ConfigureAwait(false);
         using var table = new MemoryStream();
+        string? format = null;
         while (true)
         {
             var frame = await ReceiveAsync(cancellationToken).ConfigureAwait(false)
@@ -109,10 +110,13 @@ internal sealed class WorkerChannel(Stream toWorker, Stream fromWorker)
                         payload.Varint();
                         table.Write(payload.Rest());
                         break;
+                    case FrameType.Format:
+                        format = SimpleFrames.ReadFormat(frame.Payload.Span);
+                        break;
                     case FrameType.Done:
                         progress(TaskFigures.Read(frame.Payload.Span).Figures);
                         var counted = CountTableCodec.Read(table.GetBuffer().AsSpan(0, (int)table.Length));
-                        return SourceOutcome.Counted([counted], rejects is null ? null : [rejects]);
+                        return SourceOutcome.Counted([counted], rejects is null ? null : [rejects], format);
                     case FrameType.Failed:
                         var failed = TaskFailed.Read(frame.Payload.Span);
                         return SourceOutcome.Failed(failed.ToException(task.MapStep), failed.IsBroken);

@@ -169,6 +169,11 @@ public static class WorkerHost
                     CountTableCodec.Write(count.Table, chunks);
                 }
 
+                if (count.Format is { } format)
+                {
+                    Send(output, SimpleFrames.Format(frames, task.TaskId, format));
+                }
+
                 Send(output, new TaskFigures(task.TaskId, count.Figures).Write(frames, FrameType.Done));
                 return;
             }

@@ -58,6 +58,25 @@ internal sealed class SourceRun
 
     public SourceTask Task { get; }
 
+    /// <summary>The step this source's blocks are mapped with, chosen by the reader from the first block before any block is handed to a worker; the channel's hand-over publishes it.</summary>
+    public Mapping.MapStep? Step { get; private set; }
+
+    /// <summary>Chooses the step from the first block (see <see cref="Mapping.MapStep.ForSource"/>); false when the data fits none, recorded as the error of block 0.</summary>
+    public bool ChooseStep(in BlockData first)
+    {
+        try
+        {
+            Step = _run.Settings.MapStep.ForSource(first.Span, Task.Name);
+            return true;
+        }
+        catch (TallyDataException e)
+        {
+            Skipped(first);
+            RowFailed(first.Index, e);
+            return false;
+        }
+    }
+
     /// <summary>Lines per block when the reader does not count them; null when blocks carry their line numbers.</summary>
     public LineLedger? Lines { get; }
 
@@ -82,7 +101,7 @@ internal sealed class SourceRun
         {
             var table = _tables[worker] ??= CountTable.ForSource(Task.Source.Length);
             var rejects = _rejects[worker] ??= _run.CreateRejectSink(Task, worker);
-            long rows = SourceCounter.MapBlock(_run.Settings.MapStep, Task.Name, block, table, rejects);
+            long rows = SourceCounter.MapBlock(Step!, Task.Name, block, table, rejects);
 
             // Without skipped rows every line was a row (see LineLedger).
             Lines?.Record(block.Index, rows);
@@ -141,6 +160,6 @@ internal sealed class SourceRun
             return SourceOutcome.Failed(PendingLineException.Resolved(rowError), broken: false);
         }
 
-        return SourceOutcome.Counted([.. _tables.OfType<CountTable>()], [.. _rejects.OfType<RejectSink>()]);
+        return SourceOutcome.Counted([.. _tables.OfType<CountTable>()], [.. _rejects.OfType<RejectSink>()], Step?.Identity);
     }
 }

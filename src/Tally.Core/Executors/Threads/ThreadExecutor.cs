@@ -192,6 +192,13 @@ public sealed class ThreadExecutor : Executor
     {
         while (!source.StopsReading && await ReadAsync(reader, source, cancellationToken).ConfigureAwait(false) is { } block)
         {
+            if (source.Step is null && !source.ChooseStep(block))
+            {
+                // The data fits no format: that is the source's error, and no block of it is counted.
+                ArrayPool<byte>.Shared.Return(block.Buffer);
+                return;
+            }
+
             source.AddBlock();
             try
             {

@@ -11,10 +11,11 @@ internal static class NgramV2Line
     private static readonly string[] s_names = ["ngram", "year", "match_count", "volume_count"];
 
     /// <summary>Parses <paramref name="line"/> (without its <c>\n</c>; a final <c>\r</c> is allowed).</summary>
-    public static bool TryParse(ReadOnlySpan<byte> line, out int keyLength, out long count, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
+    public static bool TryParse(ReadOnlySpan<byte> line, out int keyLength, out long count, out long year, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? problem)
     {
         keyLength = 0;
         count = 0;
+        year = 0;
         if (line.EndsWith((byte)'\r'))
         {
             line = line[..^1];
@@ -48,6 +49,11 @@ internal static class NgramV2Line
             if (!TryParseNumber(field, out long value, out problem, column))
             {
                 return false;
+            }
+
+            if (column == 2)
+            {
+                year = value;
             }
 
             if (column == 3)

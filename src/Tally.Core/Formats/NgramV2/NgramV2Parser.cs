@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Tally.Aggregation;
+using Tally.Formats.Filters;
 using Tally.Parsing;
 
 namespace Tally.Formats.NgramV2;
@@ -28,8 +29,19 @@ internal static class NgramV2Parser
     /// <param name="firstLine">Line number of the block's first line, for error messages.</param>
     /// <param name="rejects">Where malformed rows go in skip mode; null to fail on the first one.</param>
     /// <returns>Rows counted (malformed rows skipped are not counted).</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static long Parse(ReadOnlySpan<byte> block, CountTable table, string source, long firstLine, RejectSink? rejects = null)
+        => Parse(block, table, source, firstLine, rejects, default(AllYears), rules: null);
+
+    /// <summary>Parses every row of <paramref name="block"/>, counting only the years in <paramref name="years"/> and keys under <paramref name="rules"/>.</summary>
+    /// <remarks>
+    /// Generic over the year window so that a count without <c>--years</c> compiles to code that
+    /// never reads a year (<see cref="IYearWindow.IsActive"/> is a constant per instantiation). A row
+    /// outside the window is still a row (it is read and checked) but adds nothing, and an ngram
+    /// with no row in the window is not listed. Key rules (tags, case) apply once per run of rows.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static long Parse<TYears>(ReadOnlySpan<byte> block, CountTable table, string source, long firstLine, RejectSink? rejects, TYears years, KeyRules? rules)
+        where TYears : struct, IYearWindow
     {
         ref byte start = ref MemoryMarshal.GetReference(block);
         int fastEnd = block.LastIndexOf((byte)'\n') + 1;
@@ -39,6 +51,7 @@ internal static class NgramV2Parser
         int runLength = 0;
         long runTotal = 0;
         uint runHash = 0;
+        bool runHit = false;
 
         // Hot locals are never passed by reference: an address-exposed local lives in memory,
         // not a register, and that alone halved the speed of this loop when measured.
@@ -49,10 +62,11 @@ internal static class NgramV2Parser
             // values, sees only a run's first row and anything unusual.
             if (runLength is > 0 and <= MaxRunLoopKey)
             {
-                var run = SameKeyRows(ref start, pos, fastEnd, runStart, runLength, runTotal);
+                var run = SameKeyRows(ref start, pos, fastEnd, runStart, runLength, runTotal, years);
                 pos = run.Next;
                 runTotal = run.Total;
                 rows += run.Rows;
+                runHit |= run.Hit;
                 if (pos >= block.Length)
                 {
                     break;
@@ -62,6 +76,7 @@ internal static class NgramV2Parser
             int lineStart = pos;
             int keyLength;
             ulong count;
+            long year = 0;
             if (pos >= fastEnd)
             {
                 goto Slow;
@@ -81,6 +96,11 @@ internal static class NgramV2Parser
             // 8-byte load checks all five bytes at once instead of a loop of five branches.
             if (pos + 8 <= fastEnd && ByteScan.IsFourDigitsThenTab(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, pos))))
             {
+                if (TYears.IsActive)
+                {
+                    year = ByteScan.FourDigits(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, pos)));
+                }
+
                 pos += 5;
             }
             else
@@ -88,6 +108,11 @@ internal static class NgramV2Parser
                 int digits = pos;
                 while (ByteScan.IsDigit(Unsafe.Add(ref start, pos)))
                 {
+                    if (TYears.IsActive)
+                    {
+                        year = (year * 10) + (Unsafe.Add(ref start, pos) - '0');
+                    }
+
                     pos++;
                 }
 
@@ -119,23 +144,33 @@ internal static class NgramV2Parser
 
             keyLength = line.KeyLength;
             count = (ulong)line.Count;
+            year = line.Year;
 
         Accumulate:
             rows++;
+            bool inWindow = true;
+            if (TYears.IsActive && !years.Contains(year))
+            {
+                inWindow = false;
+                count = 0;
+            }
+
             if (keyLength == runLength && block.Slice(lineStart, keyLength).SequenceEqual(block.Slice(runStart, runLength)))
             {
                 runTotal = AddToRun(runTotal, (long)count, block.Slice(runStart, runLength), source);
+                runHit |= inWindow;
             }
             else
             {
-                if (runLength != 0)
+                if (runLength != 0 && (!TYears.IsActive || runHit))
                 {
-                    AddToTable(table, block.Slice(runStart, runLength), runHash, runTotal, source);
+                    AddToTable(table, block.Slice(runStart, runLength), runHash, runTotal, source, rules);
                 }
 
                 runStart = lineStart;
                 runLength = keyLength;
                 runTotal = (long)count;
+                runHit = inWindow;
 
                 // The run's slot is only needed when the run ends, tens of rows later: ask for
                 // it now, so the cache miss (the table is far larger than the cache) overlaps
@@ -145,16 +180,16 @@ internal static class NgramV2Parser
             }
         }
 
-        if (runLength != 0)
+        if (runLength != 0 && (!TYears.IsActive || runHit))
         {
-            AddToTable(table, block.Slice(runStart, runLength), runHash, runTotal, source);
+            AddToTable(table, block.Slice(runStart, runLength), runHash, runTotal, source, rules);
         }
 
         return rows;
     }
 
-    /// <summary>Where <see cref="SameKeyRows"/> stopped, the run's total so far, and how many rows it took.</summary>
-    private readonly record struct RunRows(int Next, long Total, long Rows);
+    /// <summary>Where <see cref="SameKeyRows"/> stopped, the run's total so far, how many rows it took, and whether any was in the year window.</summary>
+    private readonly record struct RunRows(int Next, long Total, long Rows, bool Hit);
 
     /// <summary>Longest key the run loop takes: with its TAB, 32 bytes, two 16-byte vectors.</summary>
     private const int MaxRunLoopKey = 31;
@@ -189,13 +224,15 @@ internal static class NgramV2Parser
     /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static RunRows SameKeyRows(ref byte start, int pos, int fastEnd, int runStart, int runLength, long total)
+    private static RunRows SameKeyRows<TYears>(ref byte start, int pos, int fastEnd, int runStart, int runLength, long total, TYears years)
+        where TYears : struct, IYearWindow
     {
         long rows = 0;
+        bool hit = false;
         int window = pos;
         if (window + 64 > fastEnd)
         {
-            return new RunRows(pos, total, 0);
+            return new RunRows(pos, total, 0, false);
         }
 
         // The run's first row holds the key and its TAB; the bits say which bytes must match.
@@ -211,7 +248,7 @@ internal static class NgramV2Parser
                 window += 64;
                 if (window + 64 > fastEnd)
                 {
-                    return new RunRows(pos, total, rows);
+                    return new RunRows(pos, total, rows, hit);
                 }
 
                 newlines = ByteScan.NewlineMask(ref Unsafe.Add(ref start, window));
@@ -232,7 +269,8 @@ internal static class NgramV2Parser
             }
 
             int p = pos + runLength + 1;
-            if (!ByteScan.IsFourDigitsThenTab(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, p))))
+            ulong yearWord = Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref start, p));
+            if (!ByteScan.IsFourDigitsThenTab(yearWord))
             {
                 break;
             }
@@ -254,6 +292,17 @@ internal static class NgramV2Parser
             }
 
             ulong count = ByteScan.EightDigits((word - 0x3030303030303030UL) << ((8 - digits) * 8));
+            if (TYears.IsActive)
+            {
+                if (years.Contains(ByteScan.FourDigits(yearWord)))
+                {
+                    hit = true;
+                }
+                else
+                {
+                    count = 0;
+                }
+            }
 
             long sum = total + (long)count;
             if (sum < 0)
@@ -266,7 +315,7 @@ internal static class NgramV2Parser
             pos = lineEnd + 1;
         }
 
-        return new RunRows(pos, total, rows);
+        return new RunRows(pos, total, rows, hit);
     }
 
     /// <summary>Where the next line starts and the row's match_count; <c>Next</c> is -1 when the row is not plain.</summary>
@@ -323,7 +372,7 @@ internal static class NgramV2Parser
     }
 
     /// <summary>A line parsed by the slow path: where the next starts, and the row if it is one.</summary>
-    private readonly record struct SlowResult(int Next, bool IsRow, int KeyLength, long Count);
+    private readonly record struct SlowResult(int Next, bool IsRow, int KeyLength, long Count, long Year);
 
     /// <summary>Parses the line at <paramref name="lineStart"/> the careful way; fails or records it when malformed.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -334,9 +383,9 @@ internal static class NgramV2Parser
         int next = newline < 0 ? block.Length : lineStart + newline + 1;
         ReadOnlySpan<byte> line = newline < 0 ? rest : rest.Slice(0, newline);
 
-        if (NgramV2Line.TryParse(line, out int keyLength, out long count, out string? problem))
+        if (NgramV2Line.TryParse(line, out int keyLength, out long count, out long year, out string? problem))
         {
-            return new SlowResult(next, IsRow: true, keyLength, count);
+            return new SlowResult(next, IsRow: true, keyLength, count, year);
         }
 
         long lineNumber = firstLine + ByteScan.CountNewlines(block.Slice(0, lineStart));
@@ -346,7 +395,7 @@ internal static class NgramV2Parser
         }
 
         rejects.Add(lineNumber, problem, line);
-        return new SlowResult(next, IsRow: false, 0, 0);
+        return new SlowResult(next, IsRow: false, 0, 0, 0);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -361,11 +410,18 @@ internal static class NgramV2Parser
         return sum;
     }
 
-    private static void AddToTable(CountTable table, ReadOnlySpan<byte> key, uint hash, long total, string source)
+    private static void AddToTable(CountTable table, ReadOnlySpan<byte> key, uint hash, long total, string source, KeyRules? rules)
     {
         try
         {
-            table.Add(key, hash, total);
+            if (rules is null)
+            {
+                table.Add(key, hash, total);
+            }
+            else
+            {
+                rules.Add(table, key, total);
+            }
         }
         catch (OverflowException e)
         {
