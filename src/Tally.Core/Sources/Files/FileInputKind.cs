@@ -11,6 +11,10 @@ internal sealed class FileInputKind : IInputKind
         foreach (string path in Expand(input, context))
         {
             var source = new FileSource(path);
+            if (!source.IsRegular && UnixStandardInput.IsClosedAndSameAs(UnixFile.Stat(path)))
+            {
+                throw new TallyInputException($"{path}: is standard input, which is closed; give a file, or pipe data into tally");
+            }
 
             // A FIFO is not probed: opening it would wait for a writer. It is opened when read.
             if (source.IsRegular)
