@@ -110,4 +110,22 @@ public sealed class ByteNameTests : IDisposable
         byte[] rejects = await File.ReadAllBytesAsync(_cli.PathOf("rejects.tsv"));
         Assert.Equal(Latin1("bad\\xFE\\x09.tsv\t1\tcolumn 2 (year): \"20\\xFF\\x1Bx\" is not a non-negative integer\ta\t20\xFF\x1Bx\t5\t1\n"), rejects);
     }
+
+    [Theory]
+    [InlineData("-o")]
+    [InlineData("--rejects")]
+    [InlineData("--checkpoint")]
+    public async Task OutputPath_NotUtf8_IsAUsageError_NeverAFileOfAnotherName(string option)
+    {
+        // U+DCFF is how an argument's byte 0xFF is carried (Program.cs reads it back from /proc/self/cmdline).
+        string data = _cli.PathOf("data");
+        string output = _cli.PathOf("out\uDCFF");
+        string[] args = option == "--rejects" ? ["count", data, "--skip-bad", option, output] : ["count", data, option, output];
+
+        var run = await _cli.RunAsync(args);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"tally: {option} {_cli.Folder}/out\\xFF: a path that is not valid UTF-8 cannot be written; rename it or give another\n", run.Error);
+        Assert.Equal(["data"], Directory.GetFileSystemEntries(_cli.Folder).Select(Path.GetFileName));
+    }
 }

@@ -131,7 +131,7 @@ internal static unsafe partial class UnixFile
     };
 
     /// <summary>What .NET alone can tell: no inode, and every existing non-folder counts as regular.</summary>
-    private static UnixFileStatus Fallback(string path, bool follow)
+    internal static UnixFileStatus Fallback(string path, bool follow)
     {
         if (path.Length == 0)
         {
