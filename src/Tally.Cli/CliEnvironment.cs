@@ -42,7 +42,7 @@ internal sealed class CliEnvironment
             Out = Utf8Writer(output),
             OutBytes = output,
             Error = Utf8Writer(Console.OpenStandardError()),
-            OpenStandardInput = Console.OpenStandardInput,
+            OpenStandardInput = OpenStandardInputUnlessClosed,
             IsErrorInteractive = errorInteractive,
             IsOutputInteractive = !Console.IsOutputRedirected,
             // Spectre is given Console.Error itself: that is how it knows it draws on a terminal.
@@ -56,6 +56,12 @@ internal sealed class CliEnvironment
                 : null,
         };
     }
+
+    /// <summary>Standard input, or an error when the process was started with it closed: a read would wait forever on the runtime's own pipe (see <see cref="Platform.UnixStandardInput"/>).</summary>
+    private static Stream OpenStandardInputUnlessClosed()
+        => Platform.UnixStandardInput.IsClosed()
+            ? throw new TallyInputException("standard input (-) is closed; give a file, or pipe data into tally")
+            : Console.OpenStandardInput();
 
     /// <summary>Standard output or error as UTF-8 text, whatever the locale's charset.</summary>
     /// <remarks>

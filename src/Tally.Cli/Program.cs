@@ -28,4 +28,6 @@ using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
     cancellation.Cancel();
 });
 
-return await TallyApp.RunAsync(args, CliEnvironment.FromSystemConsole(), cancellation.Token).ConfigureAwait(false);
+// Names are bytes: an argument that is not valid UTF-8 (a file name, a --word) is taken as its
+// bytes, which .NET's own decoding would have turned into U+FFFD.
+return await TallyApp.RunAsync(Tally.Platform.UnixArguments.Recover(args), CliEnvironment.FromSystemConsole(), cancellation.Token).ConfigureAwait(false);

@@ -83,6 +83,29 @@ internal sealed class TallyProcess : IDisposable
         return new TallyProcess(Process.Start(info) ?? throw new InvalidOperationException("tally did not start"));
     }
 
+    /// <summary>Starts tally through <c>/bin/sh</c> as <c>exec tally SHELL_WORDS</c>, for what .NET cannot pass itself: an argument of raw bytes (<c>"$(printf '\\377')"</c>), standard input closed (<c>&lt;&amp;-</c>).</summary>
+    public static TallyProcess StartInShell(string workingDirectory, string shellWords)
+    {
+        var (launcher, prefix) = Launcher();
+        var info = new ProcessStartInfo("/bin/sh")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.Latin1,
+            StandardErrorEncoding = Encoding.Latin1,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { "-c", $"exec \"$0\" \"$@\" {shellWords}", launcher }.Concat(prefix).Append(Path.Combine(AppContext.BaseDirectory, "tally.dll")))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return new TallyProcess(Process.Start(info) ?? throw new InvalidOperationException("tally did not start"));
+    }
+
     /// <summary>Writes bytes to standard input; closing it ends the input, leaving it open keeps the job waiting.</summary>
     public void WriteInput(byte[] data, bool close)
     {

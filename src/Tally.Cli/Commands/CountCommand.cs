@@ -136,13 +136,13 @@ internal static class CountCommand
         {
             foreach (string note in notes)
             {
-                await environment.Error.WriteLineAsync($"tally: {note}").ConfigureAwait(false);
+                await environment.Error.WriteLineAsync(TallyApp.Printable($"tally: {note}")).ConfigureAwait(false);
             }
         }
 
         if (settings.CheckpointDirectory is not null && sources.FirstOrDefault(s => !s.CanReopen) is { } once)
         {
-            await environment.Error.WriteLineAsync($"tally: {once.Name} is read once, so it cannot be checkpointed; it is read in full on every run").ConfigureAwait(false);
+            await environment.Error.WriteLineAsync(TallyApp.Printable($"tally: {once.Name} is read once, so it cannot be checkpointed; it is read in full on every run")).ConfigureAwait(false);
         }
 
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);
@@ -269,9 +269,13 @@ internal static class CountCommand
     private static async Task WriteResultsAsync(CliEnvironment environment, CountSettings settings, CountResult result)
     {
         var output = environment.Out;
-        foreach (string word in settings.Words)
+        if (settings.Words.Count > 0)
         {
-            await output.WriteLineAsync($"{word}\t{result.GetTotal(KeyOf(settings, word)).ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+            // A word is looked up, and printed, as its bytes: an argument that is not valid UTF-8
+            // (Program.cs keeps its bytes, see UnixName) matches the same bytes in the data.
+            // Under --ignore-case the total is that of the folded key; the word is printed as typed.
+            await WriteRowsAsync(environment,
+                [.. settings.Words.Select(w => new KeyTotal(Platform.UnixName.Encode(w), result.GetTotal(Platform.UnixName.Encode(KeyOf(settings, w)))))]).ConfigureAwait(false);
         }
 
         if (settings.EffectiveTop is { } n and > 0)
@@ -282,20 +286,21 @@ internal static class CountCommand
                     $"# top {Math.Min(n, result.Count)} of {result.Count:N0} ngrams ({result.Rows:N0} rows)")).ConfigureAwait(false);
             }
 
-            await WriteTopAsync(environment, result.Top(n)).ConfigureAwait(false);
+            await WriteRowsAsync(environment, result.Top(n)).ConfigureAwait(false);
         }
 
         await output.FlushAsync().ConfigureAwait(false);
     }
 
-    /// <summary>The top rows as <c>-o</c> writes them: the ngram's bytes unchanged, even when they are not valid UTF-8.</summary>
-    private static async Task WriteTopAsync(CliEnvironment environment, IReadOnlyList<KeyTotal> top)
+    /// <summary>Rows as <c>-o</c> writes them: the ngram's bytes unchanged, even when they are not valid UTF-8.</summary>
+    private static async Task WriteRowsAsync(CliEnvironment environment, IReadOnlyList<KeyTotal> top)
     {
         if (environment.OutBytes is not { } stream)
         {
             foreach (var entry in top)
             {
-                await environment.Out.WriteLineAsync(entry.ToString()).ConfigureAwait(false);
+                // In-process (tests): the key as a name carries it, invalid bytes as escapes.
+                await environment.Out.WriteLineAsync($"{Platform.UnixName.Decode(entry.Utf8.Span)}\t{entry.Total.ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
             }
 
             return;

@@ -92,6 +92,13 @@ internal sealed record CountSettings
             {
                 throw new UsageException($"{option}: a path cannot hold a NUL character");
             }
+
+            // An input's name may be any bytes (UnixName); an output is written through .NET,
+            // which would turn such a byte into U+FFFD: another file than the one named.
+            if (path is not null && Platform.UnixName.HasEscapedBytes(path))
+            {
+                throw new UsageException($"{option} {TallyApp.Printable(path)}: a path that is not valid UTF-8 cannot be written; rename it or give another");
+            }
         }
 
         if (Inputs.Any(i => i.Contains('\0', StringComparison.Ordinal)))

@@ -30,7 +30,7 @@ internal sealed class LiveProgress(IAnsiConsole console, CountJob job)
             var overall = context.AddTask("[bold]all inputs[/]", autoStart: true, maxValue: Math.Max(1, first.TotalLength ?? 1));
             overall.IsIndeterminate = first.TotalLength is null;
             var tasks = first.Sources
-                .Select(s => context.AddTask(Markup.Escape(Path.GetFileName(s.Name)), autoStart: false, maxValue: Math.Max(1, s.Length ?? 1)))
+                .Select(s => context.AddTask(Markup.Escape(TallyApp.Printable(Path.GetFileName(s.Name))), autoStart: false, maxValue: Math.Max(1, s.Length ?? 1)))
                 .ToArray();
             var started = new TimeSpan?[tasks.Length];
 

@@ -9,7 +9,7 @@ internal static class PlainProgress
     {
         await foreach (var done in job.Completions.ConfigureAwait(false))
         {
-            await error.WriteLineAsync(Describe(done)).ConfigureAwait(false);
+            await error.WriteLineAsync(TallyApp.Printable(Describe(done))).ConfigureAwait(false);
         }
     }
 

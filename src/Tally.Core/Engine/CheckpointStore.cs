@@ -60,7 +60,7 @@ internal sealed partial class CheckpointStore
     public string PathFor(string key)
     {
         // The hash tells apart sources of one name in different folders; the name keeps the folder readable.
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
+        var hash = SHA256.HashData(Platform.UnixName.Encode(key));
         string name = UnsafeNameCharacters().Replace(Path.GetFileName(key), "_");
         if (name.Length > 80)
         {

@@ -1,32 +1,29 @@
-using System.Text;
+using Tally.Platform;
 
 namespace Tally.Formats;
 
 /// <summary>How a key or a field is shown in a message, whatever the format it came from.</summary>
 internal static class KeyText
 {
-    /// <summary>Text for a message: invalid UTF-8 shows as U+FFFD, and long values are cut.</summary>
+    /// <summary>Text for a message: control characters and invalid UTF-8 bytes show as <c>\xNN</c>, and long values are cut.</summary>
     internal static string Display(ReadOnlySpan<byte> bytes)
     {
         const int Limit = 80;
-        string text = Encoding.UTF8.GetString(bytes.Length > Limit ? bytes.Slice(0, Limit) : bytes);
-        return bytes.Length > Limit ? text + "..." : text;
-    }
-
-    /// <summary>The text with every control character shown as <c>\xNN</c>: a file name or a data value must never drive a terminal (an escape sequence, a carriage return) or split a line or a TAB-separated row.</summary>
-    internal static string Printable(string text)
-    {
-        if (!text.Any(char.IsControl))
+        if (bytes.Length <= Limit)
         {
-            return text;
+            return Printable(UnixName.Decode(bytes));
         }
 
-        var shown = new StringBuilder(text.Length + 8);
-        foreach (char c in text)
+        // Cut before a continuation byte's run, so that a character is not shown as two invalid bytes.
+        int cut = Limit;
+        while (cut > Limit - 3 && (bytes[cut] & 0xC0) == 0x80)
         {
-            shown.Append(char.IsControl(c) ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\\x{(int)c:X2}") : c.ToString());
+            cut--;
         }
 
-        return shown.ToString();
+        return Printable(UnixName.Decode(bytes[..cut])) + "...";
     }
+
+    /// <summary>The text with every control character and every invalid byte of a name (see <see cref="UnixName"/>) shown as <c>\xNN</c>: a file name or a data value must never drive a terminal (an escape sequence, a carriage return) or split a line or a TAB-separated row.</summary>
+    internal static string Printable(string text) => UnixName.Printable(text);
 }

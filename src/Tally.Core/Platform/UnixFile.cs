@@ -79,7 +79,10 @@ internal static unsafe partial class UnixFile
         try
         {
             byte* buffer = stackalloc byte[BufferSize];
-            return NativeStat("/", buffer) == 0;
+            fixed (byte* root = "/\0"u8)
+            {
+                return NativeStat(root, buffer) == 0;
+            }
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
@@ -96,7 +99,12 @@ internal static unsafe partial class UnixFile
         }
 
         byte* buffer = stackalloc byte[BufferSize];
-        int result = follow ? NativeStat(path, buffer) : NativeLstat(path, buffer);
+        int result;
+        fixed (byte* name = Terminated(path))
+        {
+            result = follow ? NativeStat(name, buffer) : NativeLstat(name, buffer);
+        }
+
         if (result != 0)
         {
             return default;
@@ -123,7 +131,7 @@ internal static unsafe partial class UnixFile
     };
 
     /// <summary>What .NET alone can tell: no inode, and every existing non-folder counts as regular.</summary>
-    private static UnixFileStatus Fallback(string path, bool follow)
+    internal static UnixFileStatus Fallback(string path, bool follow)
     {
         if (path.Length == 0)
         {
@@ -146,9 +154,17 @@ internal static unsafe partial class UnixFile
             : default;
     }
 
-    [LibraryImport("libc", EntryPoint = "stat", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int NativeStat(string path, byte* buffer);
+    /// <summary>The path's bytes (<see cref="UnixName.Encode"/>, so an invalid byte of a name is itself), NUL-terminated for a system call.</summary>
+    private static byte[] Terminated(string path)
+    {
+        var bytes = new byte[UnixName.GetByteCount(path) + 1];
+        UnixName.GetBytes(path, bytes);
+        return bytes;
+    }
 
-    [LibraryImport("libc", EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int NativeLstat(string path, byte* buffer);
+    [LibraryImport("libc", EntryPoint = "stat")]
+    private static partial int NativeStat(byte* path, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "lstat")]
+    private static partial int NativeLstat(byte* path, byte* buffer);
 }

@@ -44,7 +44,7 @@ internal class PayloadWriter(int capacity = 256)
     /// <summary>A string: its UTF-8 byte length (varint) and bytes.</summary>
     public PayloadWriter String(string value)
     {
-        Ensure(WireCodec.MaxVarintLength + Encoding.UTF8.GetByteCount(value));
+        Ensure(WireCodec.MaxVarintLength + WireCodec.StringByteCount(value));
         _length += WireCodec.WriteString(_buffer.AsSpan(_length), value);
         return this;
     }

@@ -48,13 +48,20 @@ internal static class WireCodec
     }
 
     /// <summary>Writes <paramref name="value"/> as its UTF-8 byte length (varint) and bytes; returns the bytes written.</summary>
-    /// <remarks><paramref name="destination"/> needs <see cref="MaxVarintLength"/> bytes more than the UTF-8 byte count.</remarks>
+    /// <remarks>
+    /// <paramref name="destination"/> needs <see cref="MaxVarintLength"/> bytes more than <see cref="StringByteCount"/>.
+    /// A name's invalid bytes (<see cref="Platform.UnixName"/>) are written as themselves, so a
+    /// worker process opens the file its parent named.
+    /// </remarks>
     public static int WriteString(Span<byte> destination, string value)
     {
-        int length = Encoding.UTF8.GetByteCount(value);
+        int length = StringByteCount(value);
         int used = WriteVarint(destination, (ulong)length);
-        return used + Encoding.UTF8.GetBytes(value, destination.Slice(used));
+        return used + Platform.UnixName.GetBytes(value, destination.Slice(used));
     }
+
+    /// <summary>The bytes <see cref="WriteString"/> writes for <paramref name="value"/>, besides its length.</summary>
+    public static int StringByteCount(string value) => Platform.UnixName.GetByteCount(value);
 
     /// <summary>Reads a string written by <see cref="WriteString"/> and moves past it.</summary>
     /// <exception cref="InvalidDataException">The data ends inside the string, or its length is malformed.</exception>
@@ -66,7 +73,7 @@ internal static class WireCodec
             throw CutShort(subject);
         }
 
-        string value = Encoding.UTF8.GetString(source.Slice(position, (int)length));
+        string value = Platform.UnixName.Decode(source.Slice(position, (int)length));
         position += (int)length;
         return value;
     }

@@ -30,7 +30,7 @@ public sealed class NgramV2ParserTests
     [InlineData("a\t1999\t123456789012345678901\t1\n", "f:10: column 3 (match_count): \"123456789012345678901\" does not fit in a signed 64-bit integer")]
     [InlineData("a\t1999\t5\tx\n", "f:10: column 4 (volume_count): \"x\" is not a non-negative integer")]
     [InlineData("a\t1999\t5\t\n", "f:10: column 4 (volume_count): \"\" is not a non-negative integer")]
-    [InlineData("a\t1999\t5\t1\rx\n", "f:10: column 4 (volume_count): \"1\rx\" is not a non-negative integer")]
+    [InlineData("a\t1999\t5\t1\rx\n", "f:10: column 4 (volume_count): \"1\\x0Dx\" is not a non-negative integer")]
     public void Parse_MalformedRow_NamesLineAndReason(string text, string message)
     {
         var error = Assert.Throws<TallyDataException>(() => Parse(text));
@@ -44,7 +44,7 @@ public sealed class NgramV2ParserTests
     [InlineData("a\t1999\t-5\t1\n", "f:60: column 3 (match_count): \"-5\" is not a non-negative integer")]
     [InlineData("a\t1999\t5\tx\n", "f:60: column 4 (volume_count): \"x\" is not a non-negative integer")]
     [InlineData("a\t1999\t5\t\n", "f:60: column 4 (volume_count): \"\" is not a non-negative integer")]
-    [InlineData("a\t1999\t5\t1\rx\n", "f:60: column 4 (volume_count): \"1\rx\" is not a non-negative integer")]
+    [InlineData("a\t1999\t5\t1\rx\n", "f:60: column 4 (volume_count): \"1\\x0Dx\" is not a non-negative integer")]
     [InlineData("a\t1999\t5\t1\t9\n", "f:60: expected 4 TAB-separated columns, found 5")]
     [InlineData("a\t1999\t5\n", "f:60: expected 4 TAB-separated columns, found 3")]
     [InlineData("a\t1999\t123456789012345678901\t1\n", "f:60: column 3 (match_count): \"123456789012345678901\" does not fit in a signed 64-bit integer")]

@@ -117,10 +117,43 @@ internal static class ReferenceRows
         return new Line(number, raw, columns[0], count, null);
     }
 
-    /// <summary>A field as messages show it: its first 80 bytes as UTF-8, then "..." when cut.</summary>
+    /// <summary>A field as messages show it: its first 80 bytes (not cutting a character) with control characters and invalid UTF-8 bytes as \xNN, then "..." when cut.</summary>
     private static string Shown(string latin1)
     {
         byte[] bytes = Encoding.Latin1.GetBytes(latin1);
-        return bytes.Length > 80 ? Encoding.UTF8.GetString(bytes, 0, 80) + "..." : Encoding.UTF8.GetString(bytes);
+        int cut = bytes.Length;
+        if (bytes.Length > 80)
+        {
+            cut = 80;
+            while (cut > 77 && (bytes[cut] & 0xC0) == 0x80)
+            {
+                cut--;
+            }
+        }
+
+        var shown = new StringBuilder();
+        var rest = bytes.AsSpan(0, cut);
+        while (!rest.IsEmpty)
+        {
+            if (Rune.DecodeFromUtf8(rest, out var rune, out int used) != System.Buffers.OperationStatus.Done)
+            {
+                foreach (byte b in rest[..used])
+                {
+                    shown.Append(CultureInfo.InvariantCulture, $"\\x{b:X2}");
+                }
+            }
+            else if (Rune.IsControl(rune))
+            {
+                shown.Append(CultureInfo.InvariantCulture, $"\\x{rune.Value:X2}");
+            }
+            else
+            {
+                shown.Append(rune.ToString());
+            }
+
+            rest = rest[used..];
+        }
+
+        return cut < bytes.Length ? shown + "..." : shown.ToString();
     }
 }

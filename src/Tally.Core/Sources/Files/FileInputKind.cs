@@ -11,6 +11,10 @@ internal sealed class FileInputKind : IInputKind
         foreach (string path in Expand(input, context))
         {
             var source = new FileSource(path);
+            if (!source.IsRegular && UnixStandardInput.IsClosedAndSameAs(UnixFile.Stat(path)))
+            {
+                throw new TallyInputException($"{path}: is standard input, which is closed; give a file, or pipe data into tally");
+            }
 
             // A FIFO is not probed: opening it would wait for a writer. It is opened when read.
             if (source.IsRegular)
@@ -28,7 +32,10 @@ internal sealed class FileInputKind : IInputKind
 
     private static IEnumerable<string> Expand(string input, InputContext context)
     {
-        if (Directory.Exists(input))
+        // Names are bytes: the folder is listed and every path examined through UnixFile, which
+        // keeps a name that is not valid UTF-8 as it is (File and Directory would make it U+FFFD).
+        var kind = UnixFile.Stat(input).Kind;
+        if (kind == UnixFileKind.Directory)
         {
             string[] files;
             try
@@ -36,7 +43,7 @@ internal sealed class FileInputKind : IInputKind
                 // Hidden files (.DS_Store, editor swap files, tool state) are never data. Nor is
                 // anything but a regular file: a FIFO in a folder would wait forever for a writer,
                 // and a device or a socket holds no data set. A checkpoint folder inside is a folder.
-                files = [.. Directory.GetFiles(input).Where(f => !Path.GetFileName(f).StartsWith('.')).Where(f => IsRegular(f, context))];
+                files = [.. UnixFile.ListFolder(input).Where(n => !n.StartsWith('.')).Select(n => Path.Combine(input, n)).Where(f => IsRegular(f, context))];
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -52,7 +59,7 @@ internal sealed class FileInputKind : IInputKind
             return files;
         }
 
-        if (!File.Exists(input) && Glob.IsPattern(input))
+        if (kind == UnixFileKind.Missing && Glob.IsPattern(input))
         {
             var matches = Glob.Expand(input);
             return matches.Count > 0 ? matches : throw new TallyInputException($"{input}: no files match");
@@ -67,6 +74,11 @@ internal sealed class FileInputKind : IInputKind
         if (kind is UnixFileKind.Regular or UnixFileKind.Missing)
         {
             return true;
+        }
+
+        if (kind == UnixFileKind.Directory)
+        {
+            return false;
         }
 
         context.Note($"{path}: passed over: a {Describe(kind)}, not a regular file (name it directly to read it)");
@@ -86,7 +98,7 @@ internal sealed class FileInputKind : IInputKind
     {
         try
         {
-            using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
+            using var probe = UnixFile.OpenRead(path, 1, FileOptions.None);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -33,15 +33,15 @@ public sealed class FileSource : DataSource
         Name = name;
         try
         {
-            var info = new FileInfo(path);
-            if (!info.Exists)
+            // Through UnixFile, never FileInfo: a name need not be valid UTF-8 (see UnixName).
+            _status = UnixFile.Stat(path);
+            if (_status.Kind is UnixFileKind.Missing or UnixFileKind.Directory)
             {
                 throw new TallyInputException($"{name}: no such file");
             }
 
-            _status = UnixFile.Stat(path);
-            _length = info.Length;
-            FullPath = info.FullName;
+            _length = _status.Size;
+            FullPath = System.IO.Path.GetFullPath(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -102,7 +102,7 @@ public sealed class FileSource : DataSource
             // Asynchronous so reads of many files overlap without blocking pool threads; the
             // small buffer serves the gzip decoder's small reads, and is bypassed by the plain
             // path's block-sized reads.
-            return new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, TallyDefaults.CompressedReadBuffer, options);
+            return UnixFile.OpenRead(Path, TallyDefaults.CompressedReadBuffer, options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -126,17 +126,17 @@ public sealed class FileSource : DataSource
 
         try
         {
-            var info = new FileInfo(Path);
-            if (!info.Exists)
+            var status = UnixFile.Stat(Path);
+            if (status.Kind is UnixFileKind.Missing or UnixFileKind.Directory)
             {
                 throw new TallyInputException($"{Name}: no such file");
             }
 
-            var status = UnixFile.Stat(Path);
+            // Without stat (another platform) the fallback's times are .NET ticks times 100.
             string version = status.Inode != 0
                 ? string.Create(CultureInfo.InvariantCulture, $"dev={status.Device};ino={status.Inode};size={status.Size};mtime={status.ModifiedNanoseconds};ctime={status.ChangedNanoseconds}")
-                : string.Create(CultureInfo.InvariantCulture, $"size={info.Length};mtime={info.LastWriteTimeUtc.Ticks}");
-            return ValueTask.FromResult<SourceIdentity?>(new SourceIdentity($"file:{info.FullName}", version));
+                : string.Create(CultureInfo.InvariantCulture, $"size={status.Size};mtime={status.ModifiedNanoseconds / 100}");
+            return ValueTask.FromResult<SourceIdentity?>(new SourceIdentity($"file:{FullPath}", version));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Tally.Platform;
 
 namespace Tally.Sources;
 
@@ -40,8 +41,10 @@ public static class Glob
 
     private static IEnumerable<string> Step(string folder, string segment, bool last)
     {
+        // Names are bytes: folders are listed and paths examined through UnixFile, so a name that
+        // is not valid UTF-8 matches and stays as it is (see UnixName).
         string directory = folder.Length == 0 ? "." : folder;
-        if (!Directory.Exists(directory))
+        if (UnixFile.Stat(directory).Kind != UnixFileKind.Directory)
         {
             return [];
         }
@@ -50,39 +53,54 @@ public static class Glob
         {
             // Zero or more folders; as the last segment it means every file below.
             var folders = new List<string> { folder };
-            folders.AddRange(SafeEnumerate(() => Directory.EnumerateDirectories(directory, "*", SearchOption.AllDirectories))
-                .Select(d => Join(folder, Path.GetRelativePath(directory, d).Replace('\\', '/'))));
+            AddFoldersBelow(folder, folders);
             return last
-                ? folders.SelectMany(f => SafeEnumerate(() => Directory.EnumerateFiles(f.Length == 0 ? "." : f)).Select(p => Join(f, Path.GetFileName(p))))
+                ? folders.SelectMany(f => Entries(f, directories: false).Select(n => Join(f, n)))
                 : folders;
         }
 
         if (!IsPattern(segment))
         {
             string path = Join(folder, segment);
-            return (last ? File.Exists(path) : Directory.Exists(path)) ? [path] : [];
+            var kind = UnixFile.Stat(path).Kind;
+            return (last ? kind is not (UnixFileKind.Missing or UnixFileKind.Directory) : kind == UnixFileKind.Directory) ? [path] : [];
         }
 
         var regex = ToRegex(segment);
-        var entries = last
-            ? SafeEnumerate(() => Directory.EnumerateFiles(directory))
-            : SafeEnumerate(() => Directory.EnumerateDirectories(directory));
-        return entries.Select(Path.GetFileName).Where(n => n is not null && regex.IsMatch(n)).Select(n => Join(folder, n!));
+        return Entries(folder, directories: !last).Where(n => regex.IsMatch(n)).Select(n => Join(folder, n));
     }
 
-    private static string Join(string folder, string name) => folder.Length == 0 ? name : folder.EndsWith('/') ? folder + name : folder + "/" + name;
-
-    private static IEnumerable<string> SafeEnumerate(Func<IEnumerable<string>> enumerate)
+    /// <summary>Every folder below <paramref name="folder"/>, depth first; a link to a folder is listed but not entered, so a loop of links cannot recurse forever.</summary>
+    private static void AddFoldersBelow(string folder, List<string> folders)
     {
+        foreach (string name in Entries(folder, directories: true))
+        {
+            string path = Join(folder, name);
+            folders.Add(path);
+            if (UnixFile.Lstat(path).Kind == UnixFileKind.Directory)
+            {
+                AddFoldersBelow(path, folders);
+            }
+        }
+    }
+
+    /// <summary>The names of the folders (or of everything else) in <paramref name="folder"/>, following links; none when it cannot be listed.</summary>
+    private static IEnumerable<string> Entries(string folder, bool directories)
+    {
+        string directory = folder.Length == 0 ? "." : folder;
         try
         {
-            return [.. enumerate()];
+            return [.. UnixFile.ListFolder(directory)
+                .Where(n => (UnixFile.Stat(Join(directory, n)).Kind == UnixFileKind.Directory) == directories)
+                .Order(StringComparer.Ordinal)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return [];
         }
     }
+
+    private static string Join(string folder, string name) => folder.Length == 0 ? name : folder.EndsWith('/') ? folder + name : folder + "/" + name;
 
     private static Regex ToRegex(string segment)
     {
