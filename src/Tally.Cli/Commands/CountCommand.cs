@@ -180,8 +180,8 @@ internal static class CountCommand
 
     private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, CliEnvironment environment, CancellationToken cancellationToken)
     {
-        var live = !settings.Quiet && environment.ProgressConsole is not null
-            ? new LiveProgress(environment.ProgressConsole, job)
+        var live = !settings.Quiet && environment.ProgressTerminal is { } terminal
+            ? new LiveProgress(terminal, job, settings.Verbose, environment.TimeProvider)
             : null;
         if (settings.Verbose)
         {
@@ -203,12 +203,13 @@ internal static class CountCommand
 
         if (live is not null)
         {
-            await SummaryWriter.WriteAsync(environment.Error, result).ConfigureAwait(false);
+            await SummaryWriter.WriteInputsAsync(environment.Error, result, environment.ProgressTerminal!.Size().Width).ConfigureAwait(false);
         }
 
         // Warnings, not progress: printed even with --quiet, since they change what the totals mean.
         await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
 
+        var writing = TimeSpan.Zero;
         if (settings.OutputPath == CountSettings.StandardStream)
         {
             await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -218,7 +219,13 @@ internal static class CountCommand
         }
         else if (settings.OutputPath is { } path)
         {
-            await result.WriteTsvAsync(path, cancellationToken).ConfigureAwait(false);
+            writing = await OutputNotice.WriteAsync(environment.Error, live is not null, settings.Verbose, path,
+                () => result.WriteTsvAsync(path, cancellationToken), environment.TimeProvider).ConfigureAwait(false);
+        }
+
+        if (live is not null || settings.Verbose)
+        {
+            await environment.Error.WriteLineAsync(SummaryWriter.Totals(result, result.Elapsed + writing, environment.ProgressTerminal?.Size().Width ?? int.MaxValue)).ConfigureAwait(false);
         }
 
         await WriteResultsAsync(environment, settings, result).ConfigureAwait(false);
@@ -250,6 +257,16 @@ internal static class CountCommand
     /// <summary>The top rows as <c>-o</c> writes them: the ngram's bytes unchanged, even when they are not valid UTF-8.</summary>
     private static async Task WriteTopAsync(CliEnvironment environment, IReadOnlyList<KeyTotal> top)
     {
+        if (environment.IsOutputInteractive)
+        {
+            foreach (string line in ResultColumns.Align([.. top.Select(t => (t.Key, t.Total))]))
+            {
+                await environment.Out.WriteLineAsync(line).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (environment.OutBytes is not { } stream)
         {
             foreach (var entry in top)
