@@ -206,9 +206,6 @@ internal static class CountCommand
             await SummaryWriter.WriteInputsAsync(environment.Error, result, environment.ProgressTerminal!.Size().Width).ConfigureAwait(false);
         }
 
-        // Warnings, not progress: printed even with --quiet, since they change what the totals mean.
-        await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
-
         var writing = TimeSpan.Zero;
         if (settings.OutputPath == CountSettings.StandardStream)
         {
@@ -227,6 +224,10 @@ internal static class CountCommand
         {
             await environment.Error.WriteLineAsync(SummaryWriter.Totals(result, result.Elapsed + writing, environment.ProgressTerminal?.Size().Width ?? int.MaxValue)).ConfigureAwait(false);
         }
+
+        // Warnings, not progress: printed even with --quiet, since they change what the totals mean;
+        // last, where they are seen.
+        await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
 
         await WriteResultsAsync(environment, settings, result).ConfigureAwait(false);
         return ExitCodes.Ok;

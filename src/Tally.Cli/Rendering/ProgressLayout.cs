@@ -18,7 +18,7 @@ namespace Tally.Cli.Rendering;
 /// </remarks>
 internal static class ProgressLayout
 {
-    private const int NameMin = 24;
+    private const int NameMin = 20;
     private const int NameMax = 48;
     private const int BarMin = 10;
     private const int BarMax = 30;

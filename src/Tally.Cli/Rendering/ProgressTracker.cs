@@ -55,20 +55,28 @@ internal sealed class ProgressTracker(IReadOnlyList<IStatusLines>? extra = null)
                 continue;
             }
 
-            TimeSpan? remaining = source.Length is { } length && rates.BytesPerSecond is > 0 and var speed
-                ? TimeSpan.FromSeconds((length - source.StoredBytesRead) / speed)
-                : null;
+            TimeSpan? remaining = source.Length is { } length ? Eta(length - source.StoredBytesRead, rates.BytesPerSecond) : null;
             running.Add(new ProgressItem(Path.GetFileName(source.Name) is { Length: > 0 } file ? file : source.Name, source.Length, source.StoredBytesRead, source.Rows, rates.RowsPerSecond, remaining));
         }
 
         long read = snapshot.StoredBytesRead;
         _overall.Add(now, read, snapshot.Rows);
-        TimeSpan? left = snapshot.TotalLength is { } total && _overall.BytesPerSecond is > 0 and var overallSpeed
-            ? TimeSpan.FromSeconds((total - read) / overallSpeed)
-            : null;
+        TimeSpan? left = snapshot.TotalLength is { } total ? Eta(total - read, _overall.BytesPerSecond) : null;
         var overall = new ProgressItem(snapshot.Sources.Count == 1 ? "all (1 input)" : "all inputs", snapshot.TotalLength, read, snapshot.Rows, _overall.RowsPerSecond, left);
         var extra = _extra.SelectMany(e => e.Current()).ToList();
         return new ProgressFrame(overall, running, extra, snapshot.Sources.Count, counting, waiting, done - Math.Min(done, _failed), _failed, _tick++);
+    }
+
+    /// <summary>Time left at the recent speed; none when nothing moved yet or it is past 99 hours (a stalled source is not a forecast).</summary>
+    private static TimeSpan? Eta(long bytesLeft, double? bytesPerSecond)
+    {
+        if (bytesPerSecond is not { } speed || speed <= 0)
+        {
+            return null;
+        }
+
+        double seconds = Math.Max(0, bytesLeft) / speed;
+        return seconds < 99 * 3600 ? TimeSpan.FromSeconds(seconds) : null;
     }
 
     /// <summary>Samples of one input over the last <see cref="Window"/>.</summary>
