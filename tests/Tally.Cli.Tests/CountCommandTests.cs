@@ -194,7 +194,8 @@ public sealed class CountCommandTests : IDisposable
         Assert.Equal(4, lines.Length);
         Assert.StartsWith("tally: gzip inflate: ", lines[0], StringComparison.Ordinal);
         Assert.All(lines[1..3], l => Assert.StartsWith("tally: done ", l, StringComparison.Ordinal));
-        Assert.Equal("tally: counted 7 rows (4 ngrams) from 2 inputs, 156 B read, at ", lines[3][..lines[3].IndexOf("at ", StringComparison.Ordinal)] + "at ");
+        Assert.StartsWith("tally: counted 8 rows (4 ngrams) from 2 inputs, ", lines[3], StringComparison.Ordinal);
+        Assert.EndsWith(" rows/s", lines[3], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -68,6 +68,13 @@ internal static class SummaryWriter
             }
 
             int nameWidth = rows.Max(r => r[1].Length);
+            if (rows[0][^1] == "done at")
+            {
+                // When each input finished matters less than its name: it goes first.
+                rows = [.. rows.Select(r => r[..^1])];
+                continue;
+            }
+
             if (nameWidth > NameMin)
             {
                 int target = Math.Max(NameMin, nameWidth - over);
@@ -91,11 +98,13 @@ internal static class SummaryWriter
         long stored = result.Sources.Where(s => !s.IsLeftOut).Sum(s => s.StoredBytes);
         long bytes = result.Sources.Where(s => !s.IsLeftOut).Sum(s => s.Bytes);
         string sizes = result.Sources.Any(s => s.IsCompressed) ? $"{Units.Bytes(stored)} read, {Units.Bytes(bytes)} inflated" : $"{Units.Bytes(bytes)} read";
+        string rows = Units.Plural(result.Rows, "row");
+        string inputs = Units.Plural(result.Sources.Count, "input");
         string[] forms =
         [
-            $"tally: counted {Units.Plural(result.Rows, "row")} ({Units.Plural(result.Count, "ngram")}) from {Units.Plural(result.Sources.Count, "input")}, {sizes}, at {Units.Rate(rate)} rows/s; {Units.Seconds(wall)} in all",
-            $"tally: counted {Units.Plural(result.Rows, "row")} from {Units.Plural(result.Sources.Count, "input")} ({Units.Bytes(stored)}) at {Units.Rate(rate)} rows/s; {Units.Seconds(wall)} in all",
-            $"tally: {Units.Plural(result.Rows, "row")}, {Units.Plural(result.Sources.Count, "input")}, {Units.Rate(rate)} rows/s, {Units.Seconds(wall)}",
+            $"tally: counted {rows} ({Units.Plural(result.Count, "ngram")}) from {inputs}, {sizes}, in {Units.Seconds(wall)}: {Units.Rate(rate)} rows/s",
+            $"tally: counted {rows} from {inputs} ({Units.Bytes(stored)}) in {Units.Seconds(wall)}: {Units.Rate(rate)} rows/s",
+            $"tally: {rows}, {inputs}, {Units.Seconds(wall)}, {Units.Rate(rate)} rows/s",
         ];
         return forms.FirstOrDefault(f => f.Length <= width) ?? forms[^1];
     }
