@@ -236,9 +236,12 @@ internal static class CountCommand
     private static async Task WriteResultsAsync(CliEnvironment environment, CountSettings settings, CountResult result)
     {
         var output = environment.Out;
-        foreach (string word in settings.Words)
+        var words = environment.IsOutputInteractive
+            ? ResultColumns.Align([.. settings.Words.Select(w => (w, result.GetTotal(w)))])
+            : settings.Words.Select(w => $"{w}\t{result.GetTotal(w).ToString(CultureInfo.InvariantCulture)}");
+        foreach (string line in words)
         {
-            await output.WriteLineAsync($"{word}\t{result.GetTotal(word).ToString(CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+            await output.WriteLineAsync(line).ConfigureAwait(false);
         }
 
         if (settings.EffectiveTop is { } n and > 0)
