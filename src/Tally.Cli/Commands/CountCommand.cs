@@ -98,6 +98,7 @@ internal static class CountCommand
             }
         }
 
+        sources = await InputSniff.CheckAsync(sources, options, settings.SkipBadFiles, environment.Error).ConfigureAwait(false);
         OutputFiles.CheckNotAnInput("-o", settings.OutputPath, sources);
         OutputFiles.CheckNotAnInput("--rejects", settings.RejectsPath, sources);
         if (settings.Verbose)
