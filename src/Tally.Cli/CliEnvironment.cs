@@ -1,5 +1,5 @@
 using System.Text;
-using Spectre.Console;
+using Tally.Cli.Rendering;
 
 namespace Tally.Cli;
 
@@ -28,8 +28,8 @@ internal sealed class CliEnvironment
     /// <summary>Whether stdout is a terminal: human headers are added to results only then.</summary>
     public bool IsOutputInteractive { get; init; }
 
-    /// <summary>Draws progress on stderr; null when stderr is not a terminal.</summary>
-    public IAnsiConsole? ProgressConsole { get; init; }
+    /// <summary>Where live progress is drawn (stderr, with its size); null when stderr is not a terminal.</summary>
+    public ProgressTerminal? ProgressTerminal { get; init; }
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -37,22 +37,17 @@ internal sealed class CliEnvironment
     {
         bool errorInteractive = !Console.IsErrorRedirected;
         var output = Console.OpenStandardOutput();
+        var error = Utf8Writer(Console.OpenStandardError());
         return new CliEnvironment
         {
             Out = Utf8Writer(output),
             OutBytes = output,
-            Error = Utf8Writer(Console.OpenStandardError()),
+            Error = error,
             OpenStandardInput = OpenStandardInputUnlessClosed,
             IsErrorInteractive = errorInteractive,
             IsOutputInteractive = !Console.IsOutputRedirected,
-            // Spectre is given Console.Error itself: that is how it knows it draws on a terminal.
-            ProgressConsole = errorInteractive
-                ? AnsiConsole.Create(new AnsiConsoleSettings
-                {
-                    Out = new AnsiConsoleOutput(Console.Error),
-                    Ansi = AnsiSupport.Detect,
-                    Interactive = InteractionSupport.Yes,
-                })
+            ProgressTerminal = errorInteractive && Environment.GetEnvironmentVariable("TERM") != "dumb"
+                ? ProgressTerminal.StandardError(error)
                 : null,
         };
     }
@@ -70,7 +65,7 @@ internal sealed class CliEnvironment
     /// naïve as Latin-1: results on the screen that differ from the data. It is also cheaper at
     /// start: <c>Console.Out</c> works out that charset and sets up the terminal layer first (see
     /// Program.cs). Flushed after every write, as <c>Console.Out</c> is, so lines leave in the
-    /// order they are written, beside Spectre's drawing on stderr.
+    /// order they are written, beside the live display on stderr.
     /// </remarks>
     private static TextWriter Utf8Writer(Stream stream)
         => TextWriter.Synchronized(new StreamWriter(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false)) { AutoFlush = true });

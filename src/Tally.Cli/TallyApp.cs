@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tally.Cli.Commands;
+using Tally.Cli.Usage;
 
 namespace Tally.Cli;
 
@@ -12,20 +13,25 @@ internal static class TallyApp
         {
             CountCommand.Create(environment),
             GenCommand.Create(environment),
+            CompletionCommand.Create(environment),
             WorkerModeCommand.Create(environment),
             FetchCommand.Create(environment),
             CorpusCommand.Create(environment),
         };
+        HelpText.Install(root);
 
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
+        // Bare `tally` shows the help, as git and cargo do, rather than an error.
+        var parsed = root.Parse(args.Length == 0 ? ["--help"] : AfterDoubleDash(args));
+        var problems = UsageErrors.Describe(parsed);
+        if (problems.Count > 0)
         {
-            foreach (var error in parsed.Errors)
+            foreach (string problem in problems)
             {
-                await environment.Error.WriteLineAsync($"tally: {Printable(error.Message)}").ConfigureAwait(false);
+                await environment.Error.WriteLineAsync($"tally: {Printable(problem)}").ConfigureAwait(false);
             }
 
-            await environment.Error.WriteLineAsync("Try 'tally --help'.").ConfigureAwait(false);
+            string command = parsed.CommandResult.Command is RootCommand ? "tally" : $"tally {parsed.CommandResult.Command.Name}";
+            await environment.Error.WriteLineAsync($"Try '{command} --help'.").ConfigureAwait(false);
             return ExitCodes.Usage;
         }
 
@@ -68,6 +74,31 @@ internal static class TallyApp
         {
             return await FailAsync(environment, e.Message, ExitCodes.InputOutput).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The arguments with every word after <c>--</c> that starts with '-' made a path (<c>./-x</c>):
+    /// <c>--</c> ends the options, so such a word names a file, never an option to be told
+    /// "unknown option". A lone <c>-</c> stays standard input.
+    /// </summary>
+    internal static string[] AfterDoubleDash(string[] args)
+    {
+        int end = Array.IndexOf(args, "--");
+        if (end < 0)
+        {
+            return args;
+        }
+
+        var result = (string[])args.Clone();
+        for (int i = end + 1; i < result.Length; i++)
+        {
+            if (result[i].Length > 1 && result[i][0] == '-')
+            {
+                result[i] = "./" + result[i];
+            }
+        }
+
+        return result;
     }
 
     private static async Task<int> FailAsync(CliEnvironment environment, string message, int code)

@@ -294,7 +294,7 @@ public sealed class BadInputTests : IDisposable
         var run = await _cli.RunAsync(["count", a, "--checkpoint", checkpoints, "-o", _cli.PathOf("second.tsv"), "--verbose"]);
 
         Assert.Equal(0, run.ExitCode);
-        Assert.EndsWith("(its checkpoint is damaged (Tally table checksum mismatch); counted again)\n", run.Error, StringComparison.Ordinal);
+        Assert.Contains("(its checkpoint is damaged (Tally table checksum mismatch); counted again)\n", run.Error, StringComparison.Ordinal);
         Assert.Equal(await File.ReadAllBytesAsync(_cli.PathOf("first.tsv")), await File.ReadAllBytesAsync(_cli.PathOf("second.tsv")));
     }
 

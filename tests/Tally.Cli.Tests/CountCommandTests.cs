@@ -191,9 +191,11 @@ public sealed class CountCommandTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(3, lines.Length);
+        Assert.Equal(4, lines.Length);
         Assert.StartsWith("tally: gzip inflate: ", lines[0], StringComparison.Ordinal);
-        Assert.All(lines[1..], l => Assert.StartsWith("tally: done ", l, StringComparison.Ordinal));
+        Assert.All(lines[1..3], l => Assert.StartsWith("tally: done ", l, StringComparison.Ordinal));
+        Assert.StartsWith("tally: counted 8 rows (4 ngrams) from 2 inputs, ", lines[3], StringComparison.Ordinal);
+        Assert.EndsWith(" rows/s", lines[3], StringComparison.Ordinal);
     }
 
     [Fact]

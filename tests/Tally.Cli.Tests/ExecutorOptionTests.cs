@@ -55,9 +55,9 @@ public sealed class ExecutorOptionTests : IDisposable
     }
 
     [Theory]
-    [InlineData(0, "tally: done a.gz: 10 rows, 100 B in 1.00 s")]
-    [InlineData(1, "tally: done a.gz: 10 rows, 100 B in 1.00 s (counted again after 1 failed worker process)")]
-    [InlineData(2, "tally: done a.gz: 10 rows, 100 B in 1.00 s (counted again after 2 failed worker processes)")]
+    [InlineData(0, "tally: done a.gz: 10 rows, 50 B gzip, 100 B inflated in 1.00 s (10 rows/s)")]
+    [InlineData(1, "tally: done a.gz: 10 rows, 50 B gzip, 100 B inflated in 1.00 s (10 rows/s) (counted again after 1 failed worker process)")]
+    [InlineData(2, "tally: done a.gz: 10 rows, 50 B gzip, 100 B inflated in 1.00 s (10 rows/s) (counted again after 2 failed worker processes)")]
     public void VerboseLine_SaysWhenAWorkerFailedOnTheInput(int retries, string expected)
     {
         var done = new SourceCompletion(0, "a.gz", true, 50, 100, 10, TimeSpan.Zero, TimeSpan.FromSeconds(1)) { Retries = retries };

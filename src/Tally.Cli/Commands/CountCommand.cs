@@ -130,6 +130,7 @@ internal static class CountCommand
             }
         }
 
+        sources = await InputSniff.CheckAsync(sources, options, settings.SkipBadFiles, environment.Error).ConfigureAwait(false);
         OutputFiles.CheckNotAnInput("-o", settings.OutputPath, sources);
         OutputFiles.CheckNotAnInput("--rejects", settings.RejectsPath, sources);
         if (settings.Verbose)
@@ -221,8 +222,8 @@ internal static class CountCommand
 
     private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, CliEnvironment environment, CancellationToken cancellationToken)
     {
-        var live = !settings.Quiet && environment.ProgressConsole is not null
-            ? new LiveProgress(environment.ProgressConsole, job)
+        var live = !settings.Quiet && environment.ProgressTerminal is { } terminal
+            ? new LiveProgress(terminal, job, settings.Verbose, environment.TimeProvider)
             : null;
         if (settings.Verbose)
         {
@@ -244,12 +245,10 @@ internal static class CountCommand
 
         if (live is not null)
         {
-            await SummaryWriter.WriteAsync(environment.Error, result).ConfigureAwait(false);
+            await SummaryWriter.WriteInputsAsync(environment.Error, result, environment.ProgressTerminal!.Size().Width).ConfigureAwait(false);
         }
 
-        // Warnings, not progress: printed even with --quiet, since they change what the totals mean.
-        await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
-
+        var writing = TimeSpan.Zero;
         if (settings.OutputPath == CountSettings.StandardStream)
         {
             await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -259,8 +258,18 @@ internal static class CountCommand
         }
         else if (settings.OutputPath is { } path)
         {
-            await result.WriteTsvAsync(path, cancellationToken).ConfigureAwait(false);
+            writing = await OutputNotice.WriteAsync(environment.Error, live is not null, settings.Verbose, path,
+                () => result.WriteTsvAsync(path, cancellationToken), environment.TimeProvider).ConfigureAwait(false);
         }
+
+        if (live is not null || settings.Verbose)
+        {
+            await environment.Error.WriteLineAsync(SummaryWriter.Totals(result, result.Elapsed + writing, environment.ProgressTerminal?.Size().Width ?? int.MaxValue)).ConfigureAwait(false);
+        }
+
+        // Warnings, not progress: printed even with --quiet, since they change what the totals mean;
+        // last, where they are seen.
+        await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
 
         await WriteResultsAsync(environment, settings, result).ConfigureAwait(false);
         return ExitCodes.Ok;
@@ -295,6 +304,16 @@ internal static class CountCommand
     /// <summary>Rows as <c>-o</c> writes them: the ngram's bytes unchanged, even when they are not valid UTF-8.</summary>
     private static async Task WriteRowsAsync(CliEnvironment environment, IReadOnlyList<KeyTotal> top)
     {
+        if (environment.IsOutputInteractive)
+        {
+            foreach (string line in ResultColumns.Align([.. top.Select(t => (t.Key, t.Total))]))
+            {
+                await environment.Out.WriteLineAsync(line).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
         if (environment.OutBytes is not { } stream)
         {
             foreach (var entry in top)

@@ -10,7 +10,7 @@ internal static class WorkerModeCommand
 {
     public static Command Create(CliEnvironment environment)
     {
-        var command = new Command("worker", "Serve count tasks from a parent 'tally count --executor processes' over stdin and stdout (binary protocol).");
+        var command = new Command("worker", "Serve count tasks from a parent 'tally count --executor processes' over stdin and stdout (binary protocol).") { Hidden = true };
         command.SetAction((_, cancellationToken) =>
         {
             // Raw streams: the protocol is binary, and a text writer's buffering or encoding would corrupt it.

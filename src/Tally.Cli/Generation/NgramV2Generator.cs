@@ -13,10 +13,11 @@ internal sealed record NgramV2GeneratorOptions
     /// <summary>Seed of the pseudo-random stream; the same options always give the same bytes.</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>Approximate number of rows per file.</summary>
+    /// <summary>Rows per file, exactly.</summary>
     /// <remarks>
-    /// Met within a few percent, except that every ngram has at least one row and at most one row
-    /// per year, so the count is clamped to [ngrams, ngrams * years].
+    /// Every ngram has at least one row and at most one row per year: when there are more ngrams
+    /// than rows, the rarest are left out; more rows than the vocabulary can give (ngrams times
+    /// years) is an error that asks for more base words.
     /// </remarks>
     public long Rows { get; init; } = 1_000_000;
 
@@ -387,7 +388,8 @@ internal static class NgramV2Generator
                 spanWeights[rank - 1] = Math.Pow(rank, -SpanRankExponent) * jitter;
             }
 
-            int[] spans = SpansForRowTarget(spanWeights, yearCount, options.Rows);
+            int[] spans = ExactSpans(SpansForRowTarget(spanWeights, yearCount, options.Rows), yearCount, options.Rows);
+            order = order[..spans.Length];
             long hugeRows = Math.Min(options.HugeCountRows ?? 3, order.Length);
 
             var entries = new NgramEntry[order.Length];
@@ -456,6 +458,48 @@ internal static class NgramV2Generator
             }
 
             return [.. weights.Select(weight => SpanAt(weight, high, years))];
+        }
+
+        /// <summary>
+        /// The spans trimmed or stretched so they add up to exactly <paramref name="rowTarget"/>: the
+        /// scaled spans are rounded, so they land near the target, not on it.
+        /// </summary>
+        /// <remarks>
+        /// Years are taken from the rarest words first and added to the most common first, so the
+        /// shape of the distribution barely moves; when even one row per word is too many, the
+        /// rarest words are dropped. Spans that already hit the target are returned as they are, so
+        /// a set that was exact before is the same bytes now.
+        /// </remarks>
+        private static int[] ExactSpans(int[] spans, int years, long rowTarget)
+        {
+            long total = spans.Sum(s => (long)s);
+            for (int i = spans.Length - 1; i >= 0 && total > rowTarget; i--)
+            {
+                int cut = (int)Math.Min(spans[i] - 1, total - rowTarget);
+                spans[i] -= cut;
+                total -= cut;
+            }
+
+            if (total > rowTarget)
+            {
+                // One row each is still too many: keep the first rowTarget words by rank.
+                return spans[..(int)rowTarget];
+            }
+
+            for (int i = 0; i < spans.Length && total < rowTarget; i++)
+            {
+                int add = (int)Math.Min(years - spans[i], rowTarget - total);
+                spans[i] += add;
+                total += add;
+            }
+
+            if (total < rowTarget)
+            {
+                throw new ArgumentOutOfRangeException(
+                    nameof(rowTarget), rowTarget, $"at most {total:N0} rows can be made from this vocabulary; give more base words");
+            }
+
+            return spans;
         }
 
         private static int SpanAt(double weight, double scale, int years) =>

@@ -22,8 +22,16 @@ internal static class PlainProgress
         }
 
         string skipped = done.SkippedRows > 0 ? $", {Units.Count(done.SkippedRows)} malformed skipped" : "";
-        return $"tally: done {done.Name}: {Format(done)}{Units.Count(done.Rows)} rows{skipped}, {Units.Bytes(done.Bytes)} in {Units.Seconds(done.Duration)}{Note(done)}";
+        return $"tally: done {done.Name}: {Format(done)}{Units.Count(done.Rows)} rows{skipped}, {Sizes(done)} in {Units.Seconds(done.Duration)} ({Units.Rate(RowsPerSecond(done))} rows/s){Note(done)}";
     }
+
+    /// <summary><c>12.3 MB</c>, or <c>3.4 MB gzip, 12.3 MB inflated</c>: both sizes, named, where they differ.</summary>
+    public static string Sizes(SourceCompletion done) => done.IsCompressed
+        ? $"{Units.Bytes(done.StoredBytes)} gzip, {Units.Bytes(done.Bytes)} inflated"
+        : Units.Bytes(done.Bytes);
+
+    /// <summary>The input's final rate: its rows over its own time, frozen once it is done.</summary>
+    public static double RowsPerSecond(SourceCompletion done) => done.Duration > TimeSpan.Zero ? done.Rows / done.Duration.TotalSeconds : 0;
 
     /// <summary>The format the input was read in, such as <c>ngram-v3, </c>; empty when unknown (empty or resumed).</summary>
     public static string Format(SourceCompletion done) => done.Format is { } format ? $"{format}, " : "";
