@@ -26,7 +26,8 @@ internal static class CountCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var top = new Option<int?>("--top", "-n") { Description = "Print the N ngrams with the largest totals." };
-        var output = new Option<string?>("--output", "-o") { Description = "Write 'ngram TAB total' for every ngram, sorted by bytes, to this file." };
+        var output = new Option<string?>("--output", "-o") { Description = OutputFiles.OutputDescription };
+        var outputFormat = new Option<string?>("--output-format") { Description = OutputFiles.FormatDescription };
         var threads = new Option<int?>("--workers", "--threads", "-t") { Description = "Map workers: threads, or worker processes with --executor processes; also the threads that sort and write -o (default: processor count)." };
         var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand);
         var executor = new Option<string>("--executor")
@@ -46,7 +47,7 @@ internal static class CountCommand
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram v2 files.")
         {
-            inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose,
+            inputs, words, top, output, outputFormat, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose,
         };
 
         command.SetAction((parsed, cancellationToken) =>
@@ -57,6 +58,7 @@ internal static class CountCommand
                 Words = parsed.GetValue(words) ?? [],
                 Top = parsed.GetValue(top),
                 OutputPath = parsed.GetValue(output),
+                OutputFormat = parsed.GetValue(outputFormat),
                 Threads = parsed.GetValue(threads) ?? Environment.ProcessorCount,
                 Executor = parsed.GetValue(executor) ?? ThreadExecutor.ExecutorName,
                 BlockSize = parsed.GetValue(blockSize),
@@ -79,6 +81,7 @@ internal static class CountCommand
         // The options are checked before the inputs, so that a usage error is reported as one
         // (exit 2) even when an input is missing too.
         var options = Options(settings, environment, executors);
+        var outputFormat = OutputFiles.Choose(settings.OutputPath, settings.OutputFormat);
 
         // Every input is found and opened once before any work starts, so a typo in the tenth
         // path fails in milliseconds instead of after the first nine are counted.
@@ -116,7 +119,7 @@ internal static class CountCommand
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);
         try
         {
-            return await RunJobAsync(job, settings, environment, cancellationToken).ConfigureAwait(false);
+            return await RunJobAsync(job, settings, outputFormat, environment, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -178,7 +181,7 @@ internal static class CountCommand
         return $"tally: cancelled after {Units.Count(snapshot.Rows)} rows of {snapshot.Sources.Count} inputs ({finished} finished); no output was written{saved}";
     }
 
-    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, CliEnvironment environment, CancellationToken cancellationToken)
+    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, OutputFormat? outputFormat, CliEnvironment environment, CancellationToken cancellationToken)
     {
         var live = !settings.Quiet && environment.ProgressConsole is not null
             ? new LiveProgress(environment.ProgressConsole, job)
@@ -209,16 +212,16 @@ internal static class CountCommand
         // Warnings, not progress: printed even with --quiet, since they change what the totals mean.
         await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
 
-        if (settings.OutputPath == CountSettings.StandardStream)
+        if (settings.OutputPath == CountSettings.StandardStream && outputFormat is not null)
         {
             await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
             var stdout = environment.OutBytes ?? environment.OpenStandardOutput();
-            await result.WriteTsvAsync(stdout, cancellationToken).ConfigureAwait(false);
+            await outputFormat.WriteAsync(result, stdout, cancellationToken).ConfigureAwait(false);
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        else if (settings.OutputPath is { } path)
+        else if (settings.OutputPath is { } path && outputFormat is not null)
         {
-            await result.WriteTsvAsync(path, cancellationToken).ConfigureAwait(false);
+            await outputFormat.WriteAsync(result, path, cancellationToken).ConfigureAwait(false);
         }
 
         await WriteResultsAsync(environment, settings, result).ConfigureAwait(false);

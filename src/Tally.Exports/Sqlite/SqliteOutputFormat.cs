@@ -1,0 +1,125 @@
+using Microsoft.Data.Sqlite;
+using Tally.Output;
+using Tally.Output.Formats;
+using Tally.Platform;
+
+namespace Tally.Exports.Sqlite;
+
+/// <summary>A SQLite database with a table <c>totals(ngram TEXT PRIMARY KEY, total INTEGER NOT NULL)</c>, loaded in one transaction with a prepared statement, in the ngrams' byte order.</summary>
+/// <remarks>
+/// <para>
+/// A new file is built under a temporary name and renamed into place, like every output. An
+/// existing database is updated in place, in one transaction that drops any old <c>totals</c>,
+/// creates and loads the new one: SQLite's own atomic commit makes the new table appear whole
+/// or not at all, the old one stays until then, and every other table, index and view is
+/// kept. A file at the path that is not a SQLite database is an error, never overwritten.
+/// </para>
+/// <para>
+/// The table is <c>WITHOUT ROWID</c>: it is itself the B-tree of its primary key, so the rows are
+/// stored once, in key order, and loading sorted keys only appends. A key that is not valid UTF-8 is
+/// stored in the <see cref="KeyEscape"/> form. A database cannot be streamed:
+/// <see cref="OutputFormat.CanWriteStream"/> is false.
+/// </para>
+/// </remarks>
+public sealed class SqliteOutputFormat : OutputFormat
+{
+    /// <summary>The table's name.</summary>
+    public const string TableName = "totals";
+
+    /// <inheritdoc/>
+    public override string Name => "sqlite";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> Extensions { get; } = [".sqlite", ".db", ".sqlite3"];
+
+    /// <inheritdoc/>
+    public override bool CanWriteStream => false;
+
+    /// <inheritdoc/>
+    public override Task WriteAsync(CountResult result, Stream destination, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("a SQLite database is written to a file, not a stream");
+
+    /// <inheritdoc/>
+    public override Task WriteAsync(CountResult result, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string target = OutputPath.Target(path);
+        var status = UnixFile.Stat(target);
+        return status.Kind == UnixFileKind.Regular
+            ? UpdateAsync(result, path, target, cancellationToken)
+            : AtomicFile.WriteFileAsync(path, temporary => LoadAsync(result, temporary, newFile: true, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Replaces the table in an existing database, in one transaction.</summary>
+    private static async Task UpdateAsync(CountResult result, string path, string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoadAsync(result, target, newFile: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 26 /* SQLITE_NOTADB */)
+        {
+            throw new IOException($"{path}: is not a SQLite database; it was left as it is (give another path, or remove it)", e);
+        }
+        catch (SqliteException e)
+        {
+            throw new IOException($"{path}: {e.Message}", e);
+        }
+    }
+
+    private static async Task LoadAsync(CountResult result, string file, bool newFile, CancellationToken cancellationToken)
+    {
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = file,
+            Mode = newFile ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadWrite,
+            Pooling = false,
+        };
+        var connection = new SqliteConnection(builder.ToString());
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (newFile)
+            {
+                // A new file is a temporary one, deleted on failure and flushed to disk once
+                // written (AtomicFile): SQLite's journal and per-commit syncs would protect
+                // nothing.
+                Execute(connection, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;");
+            }
+
+            var transaction = connection.BeginTransaction();
+            await using (transaction.ConfigureAwait(false))
+            {
+                Execute(connection, $"DROP TABLE IF EXISTS {TableName}; CREATE TABLE {TableName} (ngram TEXT PRIMARY KEY, total INTEGER NOT NULL) WITHOUT ROWID;");
+                using var insert = connection.CreateCommand();
+                insert.CommandText = $"INSERT INTO {TableName} (ngram, total) VALUES ($ngram, $total)";
+                var ngram = insert.Parameters.Add("$ngram", SqliteType.Text);
+                var total = insert.Parameters.Add("$total", SqliteType.Integer);
+                insert.Prepare();
+                await result.WalkSortedAsync(
+                    (chunk, token) =>
+                    {
+                        for (int row = 0; row < chunk.Count; row++)
+                        {
+                            ngram.Value = KeyEscape.ToText(chunk.Key(row));
+                            total.Value = chunk.Total(row);
+                            insert.ExecuteNonQuery();
+                        }
+
+                        return ValueTask.CompletedTask;
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                transaction.Commit();
+            }
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+}
