@@ -79,7 +79,9 @@ public sealed class SqliteOutputFormat : OutputFormat
         var connection = new SqliteConnection(builder.ToString());
         await using (connection.ConfigureAwait(false))
         {
-            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            // Opened without the token: cancellation is seen between chunks of rows, inside the
+            // transaction, whose rollback is what makes a cut-short load leave no trace.
+            connection.Open();
             if (newFile)
             {
                 // A new file is a temporary one, deleted on failure and flushed to disk once
