@@ -45,18 +45,17 @@ public sealed class SqliteOutputFormat : OutputFormat
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrEmpty(path);
         string target = OutputPath.Target(path);
-        var status = UnixFile.Stat(target);
-        return status.Kind == UnixFileKind.Regular
-            ? UpdateAsync(result, path, target, cancellationToken)
-            : AtomicFile.WriteFileAsync(path, temporary => LoadAsync(result, temporary, newFile: true, cancellationToken), cancellationToken);
+        return UnixFile.Stat(target).Kind == UnixFileKind.Regular
+            ? WithMessagesAsync(path, LoadAsync(result, target, newFile: false, cancellationToken))
+            : WithMessagesAsync(path, AtomicFile.WriteFileAsync(path, temporary => LoadAsync(result, temporary, newFile: true, cancellationToken), cancellationToken));
     }
 
-    /// <summary>Replaces the table in an existing database, in one transaction.</summary>
-    private static async Task UpdateAsync(CountResult result, string path, string target, CancellationToken cancellationToken)
+    /// <summary>A SQLite error as an <see cref="IOException"/> naming the output, as every output's write error is.</summary>
+    private static async Task WithMessagesAsync(string path, Task load)
     {
         try
         {
-            await LoadAsync(result, target, newFile: false, cancellationToken).ConfigureAwait(false);
+            await load.ConfigureAwait(false);
         }
         catch (SqliteException e) when (e.SqliteErrorCode is 26 /* SQLITE_NOTADB */)
         {

@@ -12,9 +12,6 @@ namespace Tally.Output.Formats.Csv;
 /// </remarks>
 public sealed class CsvRowFormat : RowFormat
 {
-    /// <summary>The header line.</summary>
-    public const string Header = "ngram,total\r\n";
-
     private static readonly SearchValues<byte> s_needsQuotes = SearchValues.Create(",\"\r\n"u8);
 
     private CsvRowFormat()
