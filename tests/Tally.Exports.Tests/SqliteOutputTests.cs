@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
 using Tally.Exports.Sqlite;
 using Tally.Testing;
@@ -5,6 +6,7 @@ using Tally.Testing;
 namespace Tally.Exports.Tests;
 
 /// <summary>The SQLite output: a new file appears whole; an existing database gets its <c>totals</c> replaced in one transaction and keeps everything else.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SqliteOutputTests : IDisposable
 {
     private readonly TempFolder _folder = new();
@@ -42,16 +44,18 @@ public sealed class SqliteOutputTests : IDisposable
         Assert.Equal(["ngrams.db"], Directory.GetFiles(_folder.Path, "ngrams*").Select(Path.GetFileName));
     }
 
-    [Fact]
-    public async Task Write_NotADatabase_FailsAndLeavesTheFile()
+    [Theory]
+    [InlineData("ngram\ttotal\n")]
+    [InlineData("x")]
+    public async Task Write_NotADatabase_FailsAndLeavesTheFile(string content)
     {
-        string path = _folder.Write("ngrams.db", "ngram\ttotal\n"u8.ToArray());
+        string path = _folder.Write("ngrams.db", Encoding.UTF8.GetBytes(content));
         var result = await AwkwardData.CountAsync(_folder, AwkwardData.Rows(13, 10));
 
         var error = await Assert.ThrowsAsync<IOException>(() => new SqliteOutputFormat().WriteAsync(result, path));
 
         Assert.Contains("is not a SQLite database", error.Message, StringComparison.Ordinal);
-        Assert.Equal("ngram\ttotal\n"u8.ToArray(), File.ReadAllBytes(path));
+        Assert.Equal(content, File.ReadAllText(path));
     }
 
     [Fact]
@@ -78,6 +82,19 @@ public sealed class SqliteOutputTests : IDisposable
         await new SqliteOutputFormat().WriteAsync(result, path);
 
         Assert.Equal(["input.tsv", "new.sqlite"], Directory.GetFiles(_folder.Path).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task Write_EmptyFile_BecomesADatabaseKeepingItsPermissions()
+    {
+        string path = _folder.Write("empty.db", []);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        var result = await AwkwardData.CountAsync(_folder, AwkwardData.Rows(17, 20));
+
+        await new SqliteOutputFormat().WriteAsync(result, path);
+
+        Assert.Equal(result.Count, Readers.Sqlite(path, "SELECT ngram, total FROM totals").Count);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(path));
     }
 
     [Fact]

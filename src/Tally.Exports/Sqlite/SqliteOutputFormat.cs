@@ -12,7 +12,8 @@ namespace Tally.Exports.Sqlite;
 /// existing database is updated in place, in one transaction that drops any old <c>totals</c>,
 /// creates and loads the new one: SQLite's own atomic commit makes the new table appear whole
 /// or not at all, the old one stays until then, and every other table, index and view is
-/// kept. A file at the path that is not a SQLite database is an error, never overwritten.
+/// kept. A file at the path that is not a SQLite database is an error, never overwritten (an
+/// empty file is replaced by a new database).
 /// </para>
 /// <para>
 /// The table is <c>WITHOUT ROWID</c>: it is itself the B-tree of its primary key, so the rows are
@@ -45,9 +46,25 @@ public sealed class SqliteOutputFormat : OutputFormat
         ArgumentNullException.ThrowIfNull(result);
         ArgumentException.ThrowIfNullOrEmpty(path);
         string target = OutputPath.Target(path);
-        return UnixFile.Stat(target).Kind == UnixFileKind.Regular
-            ? WithMessagesAsync(path, LoadAsync(result, target, newFile: false, cancellationToken))
-            : WithMessagesAsync(path, AtomicFile.WriteFileAsync(path, temporary => LoadAsync(result, temporary, newFile: true, cancellationToken), cancellationToken));
+        var status = UnixFile.Stat(target);
+        if (status.Kind == UnixFileKind.Regular && status.Size > 0)
+        {
+            // SQLite itself takes a file shorter than its header for an empty database and
+            // overwrites it: a short text file named out.db must be refused, not replaced.
+            return IsDatabase(target)
+                ? WithMessagesAsync(path, LoadAsync(result, target, newFile: false, cancellationToken))
+                : throw new IOException($"{path}: is not a SQLite database; it was left as it is (give another path, or remove it)");
+        }
+
+        return WithMessagesAsync(path, AtomicFile.WriteFileAsync(path, temporary => LoadAsync(result, temporary, newFile: true, cancellationToken), cancellationToken));
+    }
+
+    /// <summary>Whether the file starts with SQLite's header string.</summary>
+    private static bool IsDatabase(string file)
+    {
+        Span<byte> header = stackalloc byte[16];
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1);
+        return stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.SequenceEqual("SQLite format 3\0"u8);
     }
 
     /// <summary>A SQLite error as an <see cref="IOException"/> naming the output, as every output's write error is.</summary>
