@@ -68,7 +68,7 @@ public sealed class InputSniffTests : IDisposable
         var run = await _cli.RunAsync(["count", good, csv, "-o", output]);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.StartsWith($"tally: {csv}: looks like CSV (its first line is \"ngram,freq\"), not Ngram v2 rows; ", run.Error, StringComparison.Ordinal);
+        Assert.StartsWith($"tally: {csv}: looks like CSV (its first line is \"ngram,freq\"), not Ngram v2 or v3 rows; ", run.Error, StringComparison.Ordinal);
         Assert.Contains("glob", run.Error, StringComparison.Ordinal);
         Assert.False(File.Exists(output));
     }
@@ -83,6 +83,6 @@ public sealed class InputSniffTests : IDisposable
 
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(["zed\t4"], run.OutLines);
-        Assert.Equal($"tally: left out {json}: looks like JSON, not Ngram v2 rows\n", run.Error);
+        Assert.Equal($"tally: left out {json}: looks like JSON, not Ngram v2 or v3 rows\n", run.Error);
     }
 }

@@ -26,7 +26,8 @@ internal static class CountCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var top = new Option<int?>("--top", "-n") { Description = "Print the N ngrams with the largest totals." };
-        var output = new Option<string?>("--output", "-o") { Description = "Write 'ngram TAB total' for every ngram, sorted by bytes, to this file." };
+        var output = new Option<string?>("--output", "-o") { Description = OutputFiles.OutputDescription };
+        var outputFormat = new Option<string?>("--output-format") { Description = OutputFiles.FormatDescription };
         var threads = new Option<int?>("--workers", "--threads", "-t") { Description = "Map workers: threads, or worker processes with --executor processes; also the threads that sort and write -o (default: processor count)." };
         var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand);
         var executor = new Option<string>("--executor")
@@ -68,7 +69,7 @@ internal static class CountCommand
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram files (v2 or v3), or the values of any delimited file, or the words of text.")
         {
-            inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose, downloads, corpus, baseUrl,
+            inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose, outputFormat, downloads, corpus, baseUrl,
             format, years, tags, ignoreCase, keys, value, delimiter, header,
         };
 
@@ -80,6 +81,7 @@ internal static class CountCommand
                 Words = parsed.GetValue(words) ?? [],
                 Top = parsed.GetValue(top),
                 OutputPath = parsed.GetValue(output),
+                OutputFormat = parsed.GetValue(outputFormat),
                 Threads = parsed.GetValue(threads) ?? Environment.ProcessorCount,
                 Executor = parsed.GetValue(executor) ?? ThreadExecutor.ExecutorName,
                 BlockSize = parsed.GetValue(blockSize),
@@ -106,6 +108,7 @@ internal static class CountCommand
         // The options are checked before the inputs, so that a usage error is reported as one
         // (exit 2) even when an input is missing too.
         var options = Options(settings, environment, executors);
+        var outputFormat = OutputFiles.Choose(settings.OutputPath, settings.OutputFormat);
 
         // Every input is found and opened once before any work starts, so a typo in the tenth
         // path fails in milliseconds instead of after the first nine are counted.
@@ -149,7 +152,7 @@ internal static class CountCommand
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);
         try
         {
-            return await RunJobAsync(job, settings, environment, cancellationToken).ConfigureAwait(false);
+            return await RunJobAsync(job, settings, outputFormat, environment, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -220,7 +223,7 @@ internal static class CountCommand
         return $"tally: cancelled after {Units.Count(snapshot.Rows)} rows of {snapshot.Sources.Count} inputs ({finished} finished); no output was written{saved}";
     }
 
-    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, CliEnvironment environment, CancellationToken cancellationToken)
+    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, OutputFormat? outputFormat, CliEnvironment environment, CancellationToken cancellationToken)
     {
         var live = !settings.Quiet && environment.ProgressTerminal is { } terminal
             ? new LiveProgress(terminal, job, settings.Verbose, environment.TimeProvider)
@@ -249,17 +252,17 @@ internal static class CountCommand
         }
 
         var writing = TimeSpan.Zero;
-        if (settings.OutputPath == CountSettings.StandardStream)
+        if (settings.OutputPath == CountSettings.StandardStream && outputFormat is not null)
         {
             await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
             var stdout = environment.OutBytes ?? environment.OpenStandardOutput();
-            await result.WriteTsvAsync(stdout, cancellationToken).ConfigureAwait(false);
+            await outputFormat.WriteAsync(result, stdout, cancellationToken).ConfigureAwait(false);
             await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        else if (settings.OutputPath is { } path)
+        else if (settings.OutputPath is { } path && outputFormat is not null)
         {
             writing = await OutputNotice.WriteAsync(environment.Error, live is not null, settings.Verbose, path,
-                () => result.WriteTsvAsync(path, cancellationToken), environment.TimeProvider).ConfigureAwait(false);
+                () => outputFormat.WriteAsync(result, path, cancellationToken), environment.TimeProvider).ConfigureAwait(false);
         }
 
         if (live is not null || settings.Verbose)

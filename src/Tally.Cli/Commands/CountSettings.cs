@@ -12,6 +12,9 @@ internal sealed record CountSettings
 
     public string? OutputPath { get; init; }
 
+    /// <summary><c>--output-format NAME</c>: the format of <c>-o</c>; null to choose by the file's extension.</summary>
+    public string? OutputFormat { get; init; }
+
     public int Threads { get; init; } = Environment.ProcessorCount;
 
     /// <summary><c>--executor NAME</c>: where the map step runs, a name of the executor registry.</summary>

@@ -48,6 +48,65 @@ public static partial class AtomicFile
             return;
         }
 
+        await ReplaceAsync(full, status, removeStale, async temporary =>
+        {
+            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                await write(stream).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="write"/> with the path of a new temporary file beside <paramref name="path"/> for it to create, then moves that file to <paramref name="path"/>: for a library that writes a file by name (a database).</summary>
+    /// <remarks>
+    /// The rules of <see cref="WriteAsync(string, Func{Stream, Task}, CancellationToken)"/> hold, but
+    /// for devices and FIFOs, which such a file cannot be written to. After <paramref name="write"/>
+    /// the file is flushed to disk; on failure or cancellation it is deleted, with a
+    /// <c>-journal</c> or <c>-wal</c> file the library may have left beside it.
+    /// </remarks>
+    /// <exception cref="IOException">The path is a folder, a device or a FIFO, or the output cannot be written.</exception>
+    public static async Task WriteFileAsync(string path, Func<string, Task> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = ResolveTarget(Path.GetFullPath(path));
+        var status = UnixFile.Stat(full);
+        if (status.Kind == UnixFileKind.Directory)
+        {
+            throw new IOException($"{path}: is a folder");
+        }
+
+        if (status.IsSpecial)
+        {
+            throw new IOException($"{path}: is not a regular file, and this output can only be written to a file");
+        }
+
+        await ReplaceAsync(full, status, removeStale: true, async temporary =>
+        {
+            try
+            {
+                await write(temporary).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                using var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+                written.Flush(flushToDisk: true);
+            }
+            catch
+            {
+                TryDelete(temporary + "-journal");
+                TryDelete(temporary + "-wal");
+                TryDelete(temporary + "-shm");
+                throw;
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Has <paramref name="writeTemporary"/> write a temporary file beside <paramref name="full"/> (a regular file or a missing path), then renames it into place, keeping the replaced file's permissions; deletes it on failure.</summary>
+    private static async Task ReplaceAsync(string full, UnixFileStatus status, bool removeStale, Func<string, Task> writeTemporary)
+    {
         string folder = Path.GetDirectoryName(full) ?? ".";
         string name = Path.GetFileName(full);
         if (removeStale)
@@ -58,15 +117,7 @@ public static partial class AtomicFile
         string temporary = Path.Combine(folder, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
-            var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-            await using (stream.ConfigureAwait(false))
-            {
-                await write(stream).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
-                await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                stream.Flush(flushToDisk: true);
-            }
-
+            await writeTemporary(temporary).ConfigureAwait(false);
             if (status.Kind == UnixFileKind.Regular && status.Mode != 0 && !OperatingSystem.IsWindows())
             {
                 File.SetUnixFileMode(temporary, status.Mode);
