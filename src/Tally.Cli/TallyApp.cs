@@ -13,6 +13,7 @@ internal static class TallyApp
             CountCommand.Create(environment),
             GenCommand.Create(environment),
             WorkerModeCommand.Create(environment),
+            NodeCommand.Create(environment),
         };
 
         var parsed = root.Parse(args);

@@ -43,10 +43,14 @@ internal static class CountCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Save each finished file's totals in this folder; a rerun of the same command resumes from them." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input, even when stderr is not a terminal." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run the map step on cluster nodes ('tally node'): listen at HOST:PORT as the coordinator, or use a standing cluster's redis://HOST:PORT." };
+        var nodes = new Option<int?>("--nodes") { Description = "With --cluster: nodes to wait for before starting (default 1)." };
+        var joinTimeout = new Option<string?>("--join-timeout") { Description = "With --cluster: how long to wait for --nodes nodes (default 60s); then exit 3." };
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram v2 files.")
         {
             inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose,
+            cluster, nodes, joinTimeout,
         };
 
         command.SetAction((parsed, cancellationToken) =>
@@ -69,6 +73,24 @@ internal static class CountCommand
                 Verbose = parsed.GetValue(verbose),
             };
             settings.Validate();
+            if (parsed.GetValue(cluster) is { } address)
+            {
+                // The cluster executor is built per job from its address; --executor names the rest.
+                int wanted = parsed.GetValue(nodes) ?? 1;
+                var timeout = parsed.GetValue(joinTimeout) is { } text ? ClusterSupport.ParseDuration("--join-timeout", text) : TimeSpan.FromSeconds(60);
+                if (wanted < 1)
+                {
+                    throw new UsageException($"--nodes {wanted}: must be at least 1");
+                }
+
+                executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout));
+                settings = settings with { Executor = "cluster" };
+            }
+            else if (parsed.GetValue(nodes) is not null || parsed.GetValue(joinTimeout) is not null)
+            {
+                throw new UsageException($"{(parsed.GetValue(nodes) is not null ? "--nodes" : "--join-timeout")} needs --cluster");
+            }
+
             return RunAsync(settings, environment, executors, cancellationToken);
         });
         return command;
