@@ -401,17 +401,11 @@ public sealed class ClusterExecutor : Executor
             {
                 // The hint places the fresh activation on the chosen node (every built-in placement
                 // director honours it); the key is fresh per attempt so a retry never resolves to an
-                // activation on a node that died.
+                // activation on a node that died. The stream's first message goes out at the first
+                // MoveNext, not here, so the hint stays set for the whole attempt: this runs in a
+                // flow of its own (Task.Run), so the setting reaches no other call.
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, attempt.Node);
-                IAsyncEnumerable<TaskReport> reports;
-                try
-                {
-                    reports = grains.GetGrain<IMapTaskGrain>($"{_job}/{task.Index}/{attempt.Number}").CountAsync(order, either.Token);
-                }
-                finally
-                {
-                    RequestContext.Clear();
-                }
+                var reports = grains.GetGrain<IMapTaskGrain>($"{_job}/{task.Index}/{attempt.Number}").CountAsync(order, either.Token);
 
                 // At most 8 reports per message: a batch of table chunks stays near 8 MiB.
                 await foreach (var report in reports.WithBatchSize(8).WithCancellation(either.Token).ConfigureAwait(false))
@@ -468,9 +462,11 @@ public sealed class ClusterExecutor : Executor
             {
                 return AttemptResult.Lost($"no progress for {_options.StallTimeout.TotalSeconds:0.#} s");
             }
-            catch (OrleansMessageRejectionException e)
+            catch (OrleansMessageRejectionException e) when (e is not SiloUnavailableException || membership.LiveNodes(self).ContainsKey(attempt.Node))
             {
-                return AttemptResult.RejectedCall(e.Message);
+                // Also "silo unavailable" while the attempt's own node is still active: another
+                // silo, dying, held the directory entry or the connection. Not the task's failure.
+                return AttemptResult.RejectedCall(FirstLine(e.Message));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
