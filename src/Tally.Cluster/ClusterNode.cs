@@ -113,7 +113,8 @@ public static class ClusterNode
         }
         finally
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            // Short: a node must be out of this cluster before the next coordinator comes up.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             try
             {
                 await host.StopAsync(timeout.Token).ConfigureAwait(false);

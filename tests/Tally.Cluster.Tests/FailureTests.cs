@@ -52,8 +52,18 @@ public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper outpu
 
         try
         {
-            var result = await CountJob.Start(sources, options).Result.WaitAsync(s_guard);
+            var job = CountJob.Start(sources, options);
+            try
+            {
+                await job.Result.WaitAsync(s_guard);
+            }
+            catch (TallyInputException)
+            {
+                output.WriteLine(cluster.Logs());
+                throw;
+            }
 
+            var result = await job.Result;
             output.WriteLine($"signal {signal} at {Interlocked.Read(ref signalled)} ms to node {victim}");
             foreach (var (e, at) in events)
             {

@@ -180,6 +180,15 @@ public sealed class ClusterExecutor : Executor
         // A node that does not answer (dying, or the call hangs as management calls can) notices
         // the coordinator's port closing instead.
         await QuietlyAsync(Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+
+        // Hold the port until the nodes have left (10 s at most): a node still in this cluster when
+        // the next coordinator starts at the same address would read the new, younger membership
+        // table, and Orleans ends such a silo's process.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (membership.LiveNodes(self).Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(s_tick).ConfigureAwait(false);
+        }
     }
 
     private async Task WaitForNodesAsync(Membership membership, SiloAddress self, CancellationToken cancellationToken)
