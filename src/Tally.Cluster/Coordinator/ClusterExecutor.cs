@@ -406,6 +406,8 @@ public sealed class ClusterExecutor : Executor
             var rejected = new List<RejectedRow>();
             Pipe? pipe = null;
             Task<Aggregation.CountTable>? decoding = null;
+            IAsyncEnumerator<TaskReport>? enumerator = null;
+            Task<bool>? pending = null;
             try
             {
                 // The hint places the fresh activation on the chosen node (every built-in placement
@@ -416,9 +418,20 @@ public sealed class ClusterExecutor : Executor
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, attempt.Node);
                 var reports = grains.GetGrain<IMapTaskGrain>($"{_job}/{task.Index}/{attempt.Number}").CountAsync(order, either.Token);
 
-                // At most 8 reports per message: a batch of table chunks stays near 8 MiB.
-                await foreach (var report in reports.WithBatchSize(8).WithCancellation(either.Token).ConfigureAwait(false))
+                // At most 8 reports per message: a batch of table chunks stays near 8 MiB. Each
+                // MoveNext is raced against the tokens here rather than trusted to honour them: a
+                // call to a node that hangs (SIGSTOP) may never return, and the attempt must end.
+                enumerator = reports.WithBatchSize(8).GetAsyncEnumerator(either.Token);
+                while (true)
                 {
+                    pending = enumerator.MoveNextAsync().AsTask();
+                    if (!await pending.WaitAsync(either.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    pending = null;
+                    var report = enumerator.Current;
                     stalled.CancelAfter(_options.StallTimeout);
                     switch (report.Kind)
                     {
@@ -486,6 +499,15 @@ public sealed class ClusterExecutor : Executor
             }
             finally
             {
+                if (enumerator is not null)
+                {
+                    // Disposing calls the node, which may be dead or hung: never waited for here,
+                    // and only once any pending MoveNext has ended (they must not overlap).
+                    var abandoned = enumerator;
+                    _ = (pending ?? Task.FromResult(false)).ContinueWith(_ => abandoned.DisposeAsync().AsTask(), CancellationToken.None,
+                        TaskContinuationOptions.None, TaskScheduler.Default).Unwrap().ContinueWith(t => t.Exception, TaskScheduler.Default);
+                }
+
                 if (pipe is not null)
                 {
                     await pipe.Writer.CompleteAsync(new OperationCanceledException()).ConfigureAwait(false);
