@@ -27,7 +27,7 @@ public sealed class ClusterCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task TwoNodes_CountLikeALocalCount_AndRefuseAPathOutsideAllow()
+    public async Task TwoNodes_CountLikeALocalCount_AndLeaveCleanlyOnSigterm()
     {
         string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
         for (int i = 0; i < 3; i++)
@@ -35,8 +35,6 @@ public sealed class ClusterCommandTests : IDisposable
             await File.WriteAllTextAsync(Path.Combine(data, $"f{i}.tsv"), string.Concat(Enumerable.Range(0, 500).Select(r => $"w{(r * 7) + i}\t2000\t{r}\t1\n")));
         }
 
-        string outside = Path.Combine(_cli.Folder, "outside.tsv");
-        await File.WriteAllTextAsync(outside, "secret\t2000\t1\t1\n");
         int port = FreePort();
         using var first = TallyProcess.Start(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2");
         using var second = TallyProcess.Start(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2");
@@ -44,13 +42,10 @@ public sealed class ClusterCommandTests : IDisposable
         {
             var local = await _cli.RunAsync(["count", data, "-o", Path.Combine(_cli.Folder, "local.tsv"), "--quiet"]);
             var cluster = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", "--nodes", "2", data, "-o", Path.Combine(_cli.Folder, "cluster.tsv"), "--quiet"]);
-            var refused = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", "--nodes", "2", outside, "--quiet"]);
 
             Assert.Equal(0, local.ExitCode);
             Assert.True(cluster.ExitCode == 0, cluster.Error);
             Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_cli.Folder, "local.tsv")), await File.ReadAllBytesAsync(Path.Combine(_cli.Folder, "cluster.tsv")));
-            Assert.Equal(3, refused.ExitCode);
-            Assert.Contains($"refused {outside}: it is outside the node's --allow roots ({data})", refused.Error, StringComparison.Ordinal);
 
             await first.SignalAsync("TERM");
             await second.SignalAsync("TERM");
@@ -61,6 +56,28 @@ public sealed class ClusterCommandTests : IDisposable
         {
             first.KillHard();
             second.KillHard();
+        }
+    }
+
+    [Fact]
+    public async Task Node_RefusesAPathOutsideAllow_ExitThreeNamingNodeAndPath()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
+        string outside = Path.Combine(_cli.Folder, "outside.tsv");
+        await File.WriteAllTextAsync(outside, "secret\t2000\t1\t1\n");
+        int port = FreePort();
+        using var node = TallyProcess.Start(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data);
+        try
+        {
+            var refused = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", outside, "--quiet"]);
+
+            Assert.Equal(3, refused.ExitCode);
+            Assert.Contains($"refused {outside}: it is outside the node's --allow roots ({data})", refused.Error, StringComparison.Ordinal);
+            Assert.Contains("tally: node 127.0.0.1:", refused.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            node.KillHard();
         }
     }
 

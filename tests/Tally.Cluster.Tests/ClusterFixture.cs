@@ -58,7 +58,7 @@ public sealed class ClusterFixture : IDisposable
     }
 
     /// <summary>Options that run a job on the cluster: 3 nodes, and quick failure detection.</summary>
-    public CountOptions Options(int workers, int blockSize, Action<ClusterEvent>? events = null, TimeSpan? stall = null)
+    public CountOptions Options(int workers, int blockSize, Action<ClusterEvent>? events = null, TimeSpan? stall = null, int nodes = NodeCount)
     {
         // A node that exited (declared dead after a stall under load exits, as Orleans silos do) is replaced.
         for (int i = 0; i < NodeCount; i++)
@@ -69,10 +69,10 @@ public sealed class ClusterFixture : IDisposable
             }
         }
 
-        return Create(workers, blockSize, events, stall);
+        return Create(workers, blockSize, events, stall, nodes);
     }
 
-    private CountOptions Create(int workers, int blockSize, Action<ClusterEvent>? events, TimeSpan? stall) => new()
+    private CountOptions Create(int workers, int blockSize, Action<ClusterEvent>? events, TimeSpan? stall, int nodes) => new()
     {
         Workers = workers,
         BlockSize = blockSize,
@@ -80,7 +80,7 @@ public sealed class ClusterFixture : IDisposable
         Executor = new ClusterExecutor(new ClusterExecutorOptions
         {
             Cluster = Address,
-            Nodes = NodeCount,
+            Nodes = nodes,
             JoinTimeout = TimeSpan.FromSeconds(120),
             StallTimeout = stall ?? TimeSpan.FromSeconds(60),
             Events = events,

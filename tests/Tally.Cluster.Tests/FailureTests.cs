@@ -109,7 +109,7 @@ public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper outpu
         try
         {
             var error = await Assert.ThrowsAsync<TallyInputException>(() =>
-                CountJob.Start([DataSource.FromFile(outside)], cluster.Options(1, 64)).Result.WaitAsync(s_guard));
+                CountJob.Start([DataSource.FromFile(outside)], cluster.Options(1, 64, nodes: 1)).Result.WaitAsync(s_guard));
 
             output.WriteLine(error.Message);
             Assert.Contains("refused", error.Message, StringComparison.Ordinal);

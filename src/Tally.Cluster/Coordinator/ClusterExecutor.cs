@@ -161,7 +161,7 @@ public sealed class ClusterExecutor : Executor
         }
     }
 
-    /// <summary>Tells every node the job is over, so it leaves at once and waits for the next coordinator; 2 s at most.</summary>
+    /// <summary>Tells every node the job is over, so it leaves at once and waits for the next coordinator, and waits (30 s at most) until they have left.</summary>
     private static async Task TellNodesAsync(Membership membership, SiloAddress self, IGrainFactory grains)
     {
         var calls = membership.LiveNodes(self).Keys.Select(node =>
@@ -184,8 +184,9 @@ public sealed class ClusterExecutor : Executor
         // Hold the port until the nodes have left (10 s at most): a node still in this cluster when
         // the next coordinator starts at the same address would read the new, younger membership
         // table, and Orleans ends such a silo's process.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (membership.LiveNodes(self).Count > 0 && DateTime.UtcNow < deadline)
+        // Until they are Dead, not merely shutting down: a silo still stopping reads the table too.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (membership.NodesNotDead(self) > 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(s_tick).ConfigureAwait(false);
         }
@@ -526,6 +527,10 @@ public sealed class ClusterExecutor : Executor
     private sealed class Membership(IClusterMembershipService membership, IClusterManifestProvider manifests)
     {
         private static readonly GrainType s_mapTask = GrainType.Create(Tally.Cluster.Nodes.MapTaskGrain.TypeName);
+
+        /// <summary>Nodes in the table that have not finished leaving.</summary>
+        public int NodesNotDead(SiloAddress self)
+            => membership.CurrentSnapshot.Members.Count(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead && NodeName.TryParseSlots(m.Value.Name, out _));
 
         /// <summary>Active nodes and their slots; a node counts once its manifest, which says it hosts map tasks, has arrived here.</summary>
         public Dictionary<SiloAddress, int> LiveNodes(SiloAddress self)
