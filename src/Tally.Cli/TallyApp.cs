@@ -17,6 +17,7 @@ internal static class TallyApp
             WorkerModeCommand.Create(environment),
             FetchCommand.Create(environment),
             CorpusCommand.Create(environment),
+            NodeCommand.Create(environment),
         };
         HelpText.Install(root);
 

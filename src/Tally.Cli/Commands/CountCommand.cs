@@ -44,6 +44,9 @@ internal static class CountCommand
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Save each finished file's totals in this folder; a rerun of the same command resumes from them." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input (with the format it was read in), even when stderr is not a terminal." };
+        var cluster = new Option<string?>("--cluster") { Description = "Run the map step on cluster nodes ('tally node'): listen at HOST:PORT as the coordinator, or use a standing cluster's redis://HOST:PORT." };
+        var nodes = new Option<int?>("--nodes") { Description = "With --cluster: nodes to wait for before starting (default 1)." };
+        var joinTimeout = new Option<string?>("--join-timeout") { Description = "With --cluster: how long to wait for --nodes nodes (default 60s); then exit 3." };
         var format = new Option<string>("--format")
         {
             Description = "Input format: auto (Ngram v2 or v3, decided per file from its first line; the default), ngram-v2, ngram-v3 (2020 release: "
@@ -71,6 +74,7 @@ internal static class CountCommand
         {
             inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose, outputFormat, downloads, corpus, baseUrl,
             format, years, tags, ignoreCase, keys, value, delimiter, header,
+            cluster, nodes, joinTimeout,
         };
 
         command.SetAction((parsed, cancellationToken) =>
@@ -98,6 +102,24 @@ internal static class CountCommand
                     parsed.GetResult(keys) is null ? null : parsed.GetValue(keys), parsed.GetValue(value), parsed.GetValue(delimiter), parsed.GetValue(header)),
             };
             settings.Validate();
+            if (parsed.GetValue(cluster) is { } address)
+            {
+                // The cluster executor is built per job from its address; --executor names the rest.
+                int wanted = parsed.GetValue(nodes) ?? 1;
+                var timeout = parsed.GetValue(joinTimeout) is { } text ? ClusterSupport.ParseDuration("--join-timeout", text) : TimeSpan.FromSeconds(60);
+                if (wanted < 1)
+                {
+                    throw new UsageException($"--nodes {wanted}: must be at least 1");
+                }
+
+                executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout));
+                settings = settings with { Executor = "cluster" };
+            }
+            else if (parsed.GetValue(nodes) is not null || parsed.GetValue(joinTimeout) is not null)
+            {
+                throw new UsageException($"{(parsed.GetValue(nodes) is not null ? "--nodes" : "--join-timeout")} needs --cluster");
+            }
+
             return RunAsync(settings, environment, executors, cancellationToken);
         });
         return command;

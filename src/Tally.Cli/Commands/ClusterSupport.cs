@@ -1,0 +1,138 @@
+using System.Globalization;
+#if TALLY_CLUSTER
+using Tally.Cluster;
+using Tally.Mapping;
+#endif
+using Tally.Execution;
+
+namespace Tally.Cli.Commands;
+
+/// <summary>
+/// The one place the CLI meets the cluster assembly. The trimmed release build has no cluster
+/// (Orleans does not survive trimming), so there every cluster command fails with one clear line.
+/// </summary>
+internal static class ClusterSupport
+{
+    public const string Missing = "this build of tally has no cluster support (the trimmed release build leaves Orleans out); "
+        + "use an untrimmed build: dotnet publish src/Tally.Cli -c Release -o DIR";
+
+    /// <summary>Parses <c>--join-timeout</c>: seconds, or a number with s, m or h.</summary>
+    public static TimeSpan ParseDuration(string flag, string text)
+    {
+        double factor = text.EndsWith('h') ? 3600 : text.EndsWith('m') ? 60 : 1;
+        string number = text.TrimEnd('s', 'm', 'h');
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double value) || value <= 0 || value * factor > TimeSpan.MaxValue.TotalSeconds / 2)
+        {
+            throw new UsageException($"{flag} {text}: expected a duration such as 30, 30s, 5m or 1h");
+        }
+
+        return TimeSpan.FromSeconds(value * factor);
+    }
+
+    /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>.</summary>
+    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout)
+    {
+#if TALLY_CLUSTER
+        ClusterAddress address;
+        try
+        {
+            address = ClusterAddress.Parse(cluster);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--cluster {cluster}: {e.Message}; expected HOST:PORT or redis://HOST:PORT");
+        }
+
+        return new ClusterExecutor(new ClusterExecutorOptions
+        {
+            Cluster = address,
+            Nodes = nodes,
+            JoinTimeout = joinTimeout,
+            StallTimeout = EnvironmentSeconds("TALLY_CLUSTER_STALL_SECONDS") ?? TimeSpan.FromSeconds(60),
+            NodesGoneGrace = EnvironmentSeconds("TALLY_CLUSTER_GRACE_SECONDS") ?? TimeSpan.FromSeconds(15),
+        });
+#else
+        _ = (cluster, nodes, joinTimeout);
+        throw new TallyInputException(Missing);
+#endif
+    }
+
+    /// <summary><c>tally node</c>: serves map tasks until cancelled.</summary>
+    public static async Task<int> RunNodeAsync(CliEnvironment environment, string? join, string? membership, string? listen, string[] allow, int slots, CancellationToken cancellationToken)
+    {
+#if TALLY_CLUSTER
+        if ((join is null) == (membership is null))
+        {
+            throw new UsageException("tally node: give one of --join HOST:PORT or --membership redis://HOST:PORT");
+        }
+
+        ClusterAddress cluster;
+        System.Net.IPEndPoint endpoint;
+        try
+        {
+            cluster = ClusterAddress.Parse(join ?? membership!);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"{(join is null ? "--membership" : "--join")} {join ?? membership}: {e.Message}");
+        }
+
+        if (membership is not null && !cluster.IsRedis)
+        {
+            throw new UsageException($"--membership {membership}: expected redis://HOST:PORT");
+        }
+
+        try
+        {
+            endpoint = listen is null ? new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0) : ClusterAddress.ParseEndPoint(listen);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--listen {listen}: {e.Message}");
+        }
+
+        if (slots < 1)
+        {
+            throw new UsageException($"--slots {slots}: must be at least 1");
+        }
+
+        string[] roots = allow.Length > 0 ? allow : [Environment.CurrentDirectory];
+        foreach (string root in roots.Where(r => !Directory.Exists(r)))
+        {
+            throw new TallyInputException($"--allow {root}: no such folder");
+        }
+
+        var error = environment.Error;
+        var options = new NodeOptions { Cluster = cluster, Listen = endpoint, Allow = roots, Slots = slots };
+        await error.WriteLineAsync($"tally: node serving {string.Join(", ", roots.Select(Path.GetFullPath))}; joining {cluster}").ConfigureAwait(false);
+        try
+        {
+            await ClusterNode.RunAsync(options, MapStepRegistry.WithBuiltIns(), line =>
+            {
+                lock (error)
+                {
+                    error.WriteLine($"tally: {line}");
+                    error.Flush();
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await error.WriteLineAsync("tally: node stopped").ConfigureAwait(false);
+        return ExitCodes.Ok;
+#else
+        _ = (environment, join, membership, listen, allow, slots, cancellationToken);
+        await Task.CompletedTask.ConfigureAwait(false);
+        throw new TallyInputException(Missing);
+#endif
+    }
+
+#if TALLY_CLUSTER
+    private static TimeSpan? EnvironmentSeconds(string name)
+        => double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+#endif
+}

@@ -1,0 +1,62 @@
+using System.Net;
+
+namespace Tally.Cluster;
+
+/// <summary>How the coordinator of a cluster job listens, waits for nodes and judges their failures.</summary>
+public sealed record ClusterExecutorOptions
+{
+    /// <summary>The cluster: the coordinator's own <c>HOST:PORT</c> (it is the primary silo), or <c>redis://HOST:PORT</c>.</summary>
+    public required ClusterAddress Cluster { get; init; }
+
+    /// <summary>Where the coordinator listens with Redis membership (default: loopback, a free port); with <c>HOST:PORT</c> membership it listens there.</summary>
+    public IPEndPoint? Listen { get; init; }
+
+    /// <summary>Nodes to wait for before the first task is sent.</summary>
+    public int Nodes { get; init; } = 1;
+
+    /// <summary>How long to wait for <see cref="Nodes"/> nodes; then the job fails with an input error (exit 3).</summary>
+    public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A task that reports no progress for this long is given up on its node and run on another.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long the job waits for a node to come back once every node has left, before it fails (exit 3).</summary>
+    public TimeSpan NodesGoneGrace { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Attempts a source gets when nodes die or stall under it, before it fails naming the last reason.</summary>
+    public int MaxAttempts { get; init; } = 5;
+
+    /// <summary>Told of every attempt as it starts and ends (tests, and the CLI's verbose lines); may be null.</summary>
+    public Action<ClusterEvent>? Events { get; init; }
+}
+
+/// <summary>What happened to an attempt of a task on a node.</summary>
+/// <param name="Kind">Started, counted, failed, lost (the node died or stalled: retried), or rejected (retried, not counted as a failure).</param>
+/// <param name="Source">The source's name.</param>
+/// <param name="Node">The node's name (its silo address).</param>
+/// <param name="Attempt">0 for the first attempt.</param>
+/// <param name="Reason">Why an attempt was lost or rejected; empty otherwise.</param>
+public sealed record ClusterEvent(ClusterEventKind Kind, string Source, string Node, int Attempt, string Reason);
+
+/// <summary>The kinds of <see cref="ClusterEvent"/>.</summary>
+public enum ClusterEventKind
+{
+    /// <summary>Sent to a node.</summary>
+    Started,
+
+    /// <summary>Its outcome was accepted (counted, or a data or input error).</summary>
+    Completed,
+
+    /// <summary>Its node died, left or stalled: the source runs again elsewhere.</summary>
+    Lost,
+
+    /// <summary>The runtime rejected the call (a dead node not yet declared dead): retried after a pause, not counted as a failure.</summary>
+    Rejected,
+}
+
+/// <summary>A node as the coordinator sees it: its name, slots, and tasks running and done.</summary>
+/// <param name="Name">The node's silo address.</param>
+/// <param name="Slots">Tasks it runs at once.</param>
+/// <param name="Running">Tasks running on it now.</param>
+/// <param name="Done">Tasks it completed in this job.</param>
+public sealed record NodeStatus(string Name, int Slots, int Running, int Done);

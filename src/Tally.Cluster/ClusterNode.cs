@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
+using Tally.Cluster.Nodes;
+using Tally.Mapping;
+
+namespace Tally.Cluster;
+
+/// <summary>What a node joins, where it listens, what it may read and how much it runs at once.</summary>
+public sealed record NodeOptions
+{
+    /// <summary>The cluster: a coordinator's <c>HOST:PORT</c>, or <c>redis://HOST:PORT</c>.</summary>
+    public required ClusterAddress Cluster { get; init; }
+
+    /// <summary>Where the node listens (default loopback, a free port); other machines reach it there.</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>Folders the node may read; a task for a path outside them fails with an input error.</summary>
+    public required IReadOnlyList<string> Allow { get; init; }
+
+    /// <summary>Tasks run at once.</summary>
+    public int Slots { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>
+/// A worker node: an Orleans silo that runs map tasks. It outlives jobs: when a job's coordinator
+/// leaves, the node leaves that cluster and waits for the next coordinator at the same address.
+/// </summary>
+public static class ClusterNode
+{
+    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Serves map tasks until <paramref name="cancellationToken"/> is cancelled, then leaves the cluster cleanly.</summary>
+    /// <param name="options">The cluster, address, roots and slots.</param>
+    /// <param name="registry">The map steps the node can run, by name.</param>
+    /// <param name="log">Told of joins and leaves, one line each; may be null.</param>
+    /// <param name="cancellationToken">Stops the node.</param>
+    public static async Task RunAsync(NodeOptions options, MapStepRegistry registry, Action<string>? log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Slots, 1);
+        var listen = options.Listen.Port == 0 ? new IPEndPoint(options.Listen.Address, ClusterAddress.FreePort(options.Listen.Address)) : options.Listen;
+        var settings = new NodeSettings(listen.ToString(), options.Allow, registry);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!options.Cluster.IsRedis)
+                {
+                    await WaitForCoordinatorAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+                }
+
+                await ServeOneClusterAsync(options, listen, settings, log, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The coordinator went away while this node joined, or refused it: wait for the next.
+                log?.Invoke($"could not join {options.Cluster}: {e.GetType().Name}: {e.Message.Split('\n', 2)[0]}; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Joins the cluster and serves it until its coordinator leaves or the node is stopped.</summary>
+    private static async Task ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, CancellationToken cancellationToken)
+    {
+        var signals = new NodeSignals();
+        using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true, services => services.AddSingleton(settings).AddSingleton(signals));
+        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            log?.Invoke($"node {listen} joined {options.Cluster} with {options.Slots} slot{(options.Slots == 1 ? "" : "s")}");
+            if (options.Cluster.IsRedis)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            var membership = host.Services.GetRequiredService<IClusterMembershipService>();
+            SiloAddress? primary = null;
+            int unreachable = 0;
+            while (true)
+            {
+                await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+                var snapshot = membership.CurrentSnapshot;
+                primary ??= snapshot.Members.Keys.FirstOrDefault(a => a.Endpoint.Equals(options.Cluster.EndPoint));
+
+                // The coordinator left cleanly (marked dead), or its port stopped answering (it was
+                // killed, and the table it held went with it, so nobody can mark it dead).
+                bool told = signals.CoordinatorLeaving.Task.IsCompleted;
+                bool gone = told || primary is not null && snapshot.GetSiloStatus(primary) is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping;
+                unreachable = await AnswersAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false) ? 0 : unreachable + 1;
+                if (gone || unreachable >= 3)
+                {
+                    log?.Invoke($"node {listen}: the coordinator at {options.Cluster} left; waiting for the next");
+                    if (told)
+                    {
+                        // It is still shutting down and holds its port: wait until it is gone, so the
+                        // node joins the next coordinator and not this one again.
+                        await WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            // Short: a node must be out of this cluster before the next coordinator comes up.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            try
+            {
+                await host.StopAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Leaving a cluster whose primary is gone can fail; the node starts afresh either way.
+            }
+        }
+    }
+
+    private static async Task WaitForCoordinatorAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
+    {
+        while (!await AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
+        {
+            await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline && await AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
+        {
+            await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether something accepts TCP connections at <paramref name="endpoint"/> within a second.</summary>
+    private static async Task<bool> AnswersAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}

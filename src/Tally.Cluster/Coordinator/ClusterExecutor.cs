@@ -1,0 +1,578 @@
+using System.IO.Pipelines;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Runtime;
+using Orleans.Runtime.Placement;
+using Tally.Cluster.Wire;
+using Tally.Execution;
+using Tally.Parsing;
+using Tally.Serialization;
+
+namespace Tally.Cluster;
+
+/// <summary>
+/// Runs the map step on the nodes of an Orleans cluster: this process becomes a silo (the primary,
+/// with <c>HOST:PORT</c> membership) that hosts no map tasks, waits for its nodes, and sends one
+/// grain call per source attempt to a node with a free slot.
+/// </summary>
+/// <remarks>
+/// <para>
+/// One dispatch loop owns all the scheduling state (free slots, queued tasks, attempts), so none of
+/// it is shared between threads; attempts run as tasks and only hand their result back to it.
+/// </para>
+/// <para>
+/// Failures: a node that dies or hangs is declared dead by membership (tuned to 1-2 s), and the
+/// runtime fails its calls with <see cref="SiloUnavailableException"/>: the source runs again on
+/// another node, from its first byte. A task with no progress for <see cref="ClusterExecutorOptions.StallTimeout"/>
+/// is given up and rerun too. A call the runtime rejects while a dead node is not yet declared
+/// dead (<see cref="OrleansMessageRejectionException"/>) is retried after a pause and never counts
+/// as a failure. One result per task is accepted (<see cref="SourceTask.Complete"/>); a late one is
+/// dropped. Bad data is an outcome, not a failure: it is never retried.
+/// </para>
+/// </remarks>
+public sealed class ClusterExecutor : Executor
+{
+    /// <summary>The name <c>--executor</c> knows it by.</summary>
+    public const string ExecutorName = "cluster";
+
+    private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(200);
+
+    private readonly Lock _nodesLock = new();
+    private IReadOnlyList<NodeStatus> _nodes = [];
+
+    /// <summary>Creates the executor.</summary>
+    public ClusterExecutor(ClusterExecutorOptions options)
+        : base(ExecutorName)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Nodes, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1);
+        Options = options;
+    }
+
+    /// <summary>The options.</summary>
+    public ClusterExecutorOptions Options { get; }
+
+    /// <summary>The nodes of the running job, as last seen; empty before the job starts.</summary>
+    public IReadOnlyList<NodeStatus> Nodes
+    {
+        get
+        {
+            lock (_nodesLock)
+            {
+                return _nodes;
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public override async Task RunAsync(ExecutorRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+
+        // A source no node can open (standard input, a FIFO) is counted here, beside the cluster.
+        SourceTask[] local = [.. run.Tasks.Where(t => t.Source.Address is null || !t.Source.CanReopen)];
+        SourceTask[] remote = [.. run.Tasks.Except(local)];
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var here = Task.Run(() => CountHereAsync(run, local, stop.Token), CancellationToken.None);
+        try
+        {
+            if (remote.Length > 0)
+            {
+                await RunOnClusterAsync(run, remote, stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await QuietlyAsync(here).ConfigureAwait(false);
+            throw;
+        }
+
+        await here.ConfigureAwait(false);
+    }
+
+    private static async Task CountHereAsync(ExecutorRun run, SourceTask[] tasks, CancellationToken cancellationToken)
+    {
+        foreach (var task in tasks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (task.Token.IsCancellationRequested)
+            {
+                continue;
+            }
+
+            task.Begin();
+
+            // The last slot: the dispatch loop adds skipped rows with slot 0, from its own thread.
+            var rejects = run.CreateRejectSink(task, run.Workers - 1);
+            using var both = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, task.Token);
+            try
+            {
+                var count = await SourceCounter.CountAsync(task.Source, run.Settings, rejects, task.SetFigures, both.Token).ConfigureAwait(false);
+                task.Complete(count.ToOutcome(rejects));
+            }
+            catch (OperationCanceledException) when (task.Token.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                // No longer needed.
+            }
+        }
+    }
+
+    private async Task RunOnClusterAsync(ExecutorRun run, SourceTask[] tasks, CancellationToken cancellationToken)
+    {
+        var cluster = Options.Cluster;
+        var listen = cluster.IsRedis
+            ? Options.Listen ?? new IPEndPoint(IPAddress.Loopback, ClusterAddress.FreePort(IPAddress.Loopback))
+            : cluster.EndPoint;
+        using var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false);
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new TallyInputException($"--cluster {cluster}: the coordinator cannot start at {listen}: {e.Message}", e);
+        }
+
+        try
+        {
+            var membership = new Membership(host.Services.GetRequiredService<IClusterMembershipService>(), host.Services.GetRequiredService<IClusterManifestProvider>());
+            var self = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
+            var grains = host.Services.GetRequiredService<IGrainFactory>();
+            await WaitForNodesAsync(membership, self, cancellationToken).ConfigureAwait(false);
+            using var dispatcher = new Dispatcher(this, run, membership, self, grains);
+            try
+            {
+                await dispatcher.RunAsync(tasks, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await TellNodesAsync(membership, self, grains).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            // Leaving cleanly marks the coordinator dead in the membership table at once, so the
+            // nodes go back to waiting for the next job instead of probing a silo that is gone.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await QuietlyAsync(host.StopAsync(timeout.Token)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Tells every node the job is over, so it leaves at once and waits for the next coordinator, and waits (30 s at most) until they have left.</summary>
+    private static async Task TellNodesAsync(Membership membership, SiloAddress self, IGrainFactory grains)
+    {
+        var calls = membership.LiveNodes(self).Keys.Select(node =>
+        {
+            RequestContext.Set(IPlacementDirector.PlacementHintKey, node);
+            try
+            {
+                return grains.GetGrain<INodeControlGrain>($"{node.ToParsableString()}/{Guid.NewGuid():N}").CoordinatorLeavingAsync();
+            }
+            finally
+            {
+                RequestContext.Clear();
+            }
+        }).ToList();
+
+        // A node that does not answer (dying, or the call hangs as management calls can) notices
+        // the coordinator's port closing instead.
+        await QuietlyAsync(Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+
+        // Hold the port until the nodes have left (10 s at most): a node still in this cluster when
+        // the next coordinator starts at the same address would read the new, younger membership
+        // table, and Orleans ends such a silo's process.
+        // Until they are Dead, not merely shutting down: a silo still stopping reads the table too.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (membership.NodesNotDead(self) > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(s_tick).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitForNodesAsync(Membership membership, SiloAddress self, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + Options.JoinTimeout;
+        while (true)
+        {
+            int joined = membership.LiveNodes(self).Count;
+            if (joined >= Options.Nodes)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TallyInputException($"--cluster {Options.Cluster}: {joined} of {Options.Nodes} node{(Options.Nodes == 1 ? "" : "s")} joined within {Options.JoinTimeout.TotalSeconds:0.#} s (--join-timeout); start them with 'tally node --join {JoinHint()}'");
+            }
+
+            await Task.Delay(s_tick, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private string JoinHint() => Options.Cluster.IsRedis ? $"--membership {Options.Cluster}" : Options.Cluster.Text;
+
+    private void Publish(IReadOnlyList<NodeStatus> nodes)
+    {
+        lock (_nodesLock)
+        {
+            _nodes = nodes;
+        }
+    }
+
+    private static async Task QuietlyAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Already failing or stopping; the first error is the one reported.
+        }
+    }
+
+    /// <summary>The dispatch loop of one job: all scheduling state lives here, on one logical thread.</summary>
+    private sealed class Dispatcher(ClusterExecutor executor, ExecutorRun run, Membership membership, SiloAddress self, IGrainFactory grains) : IDisposable
+    {
+        public void Dispose() => _stop.Dispose();
+
+        private readonly ClusterExecutorOptions _options = executor.Options;
+        private readonly Dictionary<Task<AttemptResult>, Attempt> _running = [];
+        private readonly Dictionary<SiloAddress, int> _busy = [];
+        private readonly Dictionary<SiloAddress, int> _done = [];
+        private readonly Dictionary<int, int> _attempts = [];
+        private readonly Dictionary<int, int> _failures = [];
+
+        /// <summary>Keys of this job's attempts start with it, so two jobs on one standing cluster never share an activation.</summary>
+        private readonly string _job = Guid.NewGuid().ToString("N")[..12];
+
+        /// <summary>Stops every attempt when the loop ends, whatever ended it.</summary>
+        private readonly CancellationTokenSource _stop = new();
+
+        public async Task RunAsync(SourceTask[] tasks, CancellationToken cancellationToken)
+        {
+            // Queued tasks, with the time before which each may not be sent again (a rejected call's pause).
+            var queue = new LinkedList<(SourceTask Task, DateTime NotBefore, SiloAddress? Avoid)>(tasks.Select(t => (t, DateTime.MinValue, (SiloAddress?)null)));
+            var lastNodeSeen = DateTime.UtcNow;
+            try
+            {
+                while (queue.Count > 0 || _running.Count > 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var nodes = membership.LiveNodes(self);
+                    var now = DateTime.UtcNow;
+                    if (nodes.Count > 0)
+                    {
+                        lastNodeSeen = now;
+                    }
+                    else if (now - lastNodeSeen > _options.NodesGoneGrace)
+                    {
+                        int left = queue.Count + _running.Count;
+                        throw new TallyInputException($"--cluster {_options.Cluster}: every node left the cluster and none came back within {_options.NodesGoneGrace.TotalSeconds:0.#} s; {left} source{(left == 1 ? "" : "s")} not counted");
+                    }
+
+                    Assign(queue, nodes, now);
+                    executor.Publish([.. nodes.Select(n => new NodeStatus(n.Key.ToParsableString(), n.Value, _busy.GetValueOrDefault(n.Key), _done.GetValueOrDefault(n.Key)))]);
+
+                    var tick = Task.Delay(s_tick, cancellationToken);
+                    await Task.WhenAny([tick, .. _running.Keys]).ConfigureAwait(false);
+                    foreach (var finished in _running.Keys.Where(t => t.IsCompleted).ToList())
+                    {
+                        var attempt = _running[finished];
+                        _running.Remove(finished);
+                        _busy[attempt.Node]--;
+                        Handle(attempt, await finished.ConfigureAwait(false), queue);
+                    }
+                }
+            }
+            finally
+            {
+                // Whatever ended the loop, no attempt outlives it: each stops its stream when cancelled.
+                await _stop.CancelAsync().ConfigureAwait(false);
+                await Task.WhenAll(_running.Keys).ConfigureAwait(false);
+            }
+        }
+
+        /// <summary>Sends queued tasks to the nodes with the most free slots, skipping the node a task just failed on when another is free.</summary>
+        private void Assign(LinkedList<(SourceTask Task, DateTime NotBefore, SiloAddress? Avoid)> queue, Dictionary<SiloAddress, int> nodes, DateTime now)
+        {
+            var entry = queue.First;
+            while (entry is not null)
+            {
+                var next = entry.Next;
+                var (task, notBefore, avoid) = entry.Value;
+                if (task.Token.IsCancellationRequested)
+                {
+                    queue.Remove(entry);
+                }
+                else if (notBefore <= now)
+                {
+                    var free = nodes.Where(n => n.Value - _busy.GetValueOrDefault(n.Key) > 0)
+                        .OrderBy(n => n.Key.Equals(avoid) ? 1 : 0)
+                        .ThenByDescending(n => n.Value - _busy.GetValueOrDefault(n.Key))
+                        .Select(n => n.Key).FirstOrDefault();
+                    if (free is null)
+                    {
+                        return;
+                    }
+
+                    queue.Remove(entry);
+                    Start(task, free);
+                }
+
+                entry = next;
+            }
+        }
+
+        private void Start(SourceTask task, SiloAddress node)
+        {
+            int number = _attempts.GetValueOrDefault(task.Index);
+            _attempts[task.Index] = number + 1;
+            _busy[node] = _busy.GetValueOrDefault(node) + 1;
+            task.Begin();
+            var attempt = new Attempt(task, node, number);
+            _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Started, task.Name, node.ToParsableString(), number, ""));
+            _running[Task.Run(() => RunAttemptAsync(attempt))] = attempt;
+        }
+
+        private void Handle(Attempt attempt, AttemptResult result, LinkedList<(SourceTask Task, DateTime NotBefore, SiloAddress? Avoid)> queue)
+        {
+            var task = attempt.Task;
+            string node = attempt.Node.ToParsableString();
+            switch (result.Kind)
+            {
+                case AttemptKind.Outcome:
+                    var rejects = run.CreateRejectSink(task, 0);
+                    foreach (var row in result.Rejected)
+                    {
+                        rejects?.Add(row.Line, row.Reason, row.Text);
+                    }
+
+                    if (result.Figures is { } figures)
+                    {
+                        task.SetFigures(figures);
+                    }
+
+                    var outcome = result.Error is { } error
+                        ? SourceOutcome.Failed(error, result.IsBroken)
+                        : SourceOutcome.Counted([result.Table!], rejects is null ? null : [rejects]);
+                    if (!task.Complete(outcome))
+                    {
+                        run.DiscardRejects(rejects);
+                    }
+
+                    _done[attempt.Node] = _done.GetValueOrDefault(attempt.Node) + 1;
+                    _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Completed, task.Name, node, attempt.Number, ""));
+                    break;
+
+                case AttemptKind.Cancelled:
+                    break;
+
+                case AttemptKind.Rejected:
+                    // Not the task's fault nor the node's: a dead silo not yet declared dead owns a
+                    // part of the directory. Pause, growing to 2 s, and retry; never counted.
+                    _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Rejected, task.Name, node, attempt.Number, result.Reason));
+                    task.BeginRetry();
+                    int pause = Math.Min(2000, 250 << Math.Min(3, attempt.Number));
+                    queue.AddFirst((task, DateTime.UtcNow.AddMilliseconds(pause), attempt.Node));
+                    break;
+
+                case AttemptKind.Lost:
+                    _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Lost, task.Name, node, attempt.Number, result.Reason));
+                    int failures = _failures.GetValueOrDefault(task.Index) + 1;
+                    _failures[task.Index] = failures;
+                    if (failures >= _options.MaxAttempts)
+                    {
+                        task.Complete(SourceOutcome.Failed(new TallyWorkerException(task.Name, $"gave up after {failures} attempts on cluster nodes; the last on node {node}: {result.Reason}"), broken: false));
+                        break;
+                    }
+
+                    task.BeginRetry();
+                    queue.AddFirst((task, DateTime.MinValue, attempt.Node));
+                    break;
+            }
+        }
+
+        /// <summary>One attempt: the grain call, its stream of reports, the table decoded as it arrives.</summary>
+        private async Task<AttemptResult> RunAttemptAsync(Attempt attempt)
+        {
+            var task = attempt.Task;
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Token, _stop.Token);
+            using var stalled = new CancellationTokenSource(_options.StallTimeout);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, stalled.Token);
+            var order = TaskOrder.For(task, run.Settings);
+            var rejected = new List<RejectedRow>();
+            Pipe? pipe = null;
+            Task<Aggregation.CountTable>? decoding = null;
+            IAsyncEnumerator<TaskReport>? enumerator = null;
+            Task<bool>? pending = null;
+            try
+            {
+                // The hint places the fresh activation on the chosen node (every built-in placement
+                // director honours it); the key is fresh per attempt so a retry never resolves to an
+                // activation on a node that died. The stream's first message goes out at the first
+                // MoveNext, not here, so the hint stays set for the whole attempt: this runs in a
+                // flow of its own (Task.Run), so the setting reaches no other call.
+                RequestContext.Set(IPlacementDirector.PlacementHintKey, attempt.Node);
+                var reports = grains.GetGrain<IMapTaskGrain>($"{_job}/{task.Index}/{attempt.Number}").CountAsync(order, either.Token);
+
+                // At most 8 reports per message: a batch of table chunks stays near 8 MiB. Each
+                // MoveNext is raced against the tokens here rather than trusted to honour them: a
+                // call to a node that hangs (SIGSTOP) may never return, and the attempt must end.
+                enumerator = reports.WithBatchSize(8).GetAsyncEnumerator(either.Token);
+                while (true)
+                {
+                    pending = enumerator.MoveNextAsync().AsTask();
+                    if (!await pending.WaitAsync(either.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+
+                    pending = null;
+                    var report = enumerator.Current;
+                    stalled.CancelAfter(_options.StallTimeout);
+                    switch (report.Kind)
+                    {
+                        case ReportKind.Progress:
+                            task.SetFigures(report.Figures.ToSourceFigures());
+                            break;
+                        case ReportKind.Rejected:
+                            rejected.Add(new RejectedRow(report.Line, report.Reason ?? "", report.Data ?? []));
+                            break;
+                        case ReportKind.Chunk:
+                            if (pipe is null)
+                            {
+                                // Decoded while it arrives, with at most a few MiB in flight.
+                                pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 8 << 20, resumeWriterThreshold: 4 << 20, useSynchronizationContext: false));
+                                var reader = pipe.Reader;
+                                decoding = Task.Run(() =>
+                                {
+                                    using var stream = reader.AsStream();
+                                    return CountTableCodec.Read(stream);
+                                }, CancellationToken.None);
+                            }
+
+                            await pipe.Writer.WriteAsync(report.Data, either.Token).ConfigureAwait(false);
+                            break;
+                        case ReportKind.Done:
+                            Aggregation.CountTable table;
+                            if (pipe is null)
+                            {
+                                table = new Aggregation.CountTable();
+                            }
+                            else
+                            {
+                                await pipe.Writer.CompleteAsync().ConfigureAwait(false);
+                                table = await decoding!.ConfigureAwait(false);
+                            }
+
+                            return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected);
+                        case ReportKind.Failed:
+                            return AttemptResult.Failed(report.ToException(attempt.Node.ToParsableString(), order.MapStep), report.IsBroken, report.Figures.ToSourceFigures());
+                    }
+                }
+
+                return AttemptResult.Lost("the node's stream ended without a result");
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return AttemptResult.Cancelled;
+            }
+            catch (OperationCanceledException) when (stalled.IsCancellationRequested)
+            {
+                return AttemptResult.Lost($"no progress for {_options.StallTimeout.TotalSeconds:0.#} s");
+            }
+            catch (OrleansMessageRejectionException e) when (e is not SiloUnavailableException || membership.LiveNodes(self).ContainsKey(attempt.Node))
+            {
+                // Also "silo unavailable" while the attempt's own node is still active: another
+                // silo, dying, held the directory entry or the connection. Not the task's failure.
+                return AttemptResult.RejectedCall(FirstLine(e.Message));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // SiloUnavailableException (the node was declared dead), a timeout, a broken
+                // enumeration, a table that does not decode: the attempt is lost, the source reruns.
+                var inner = e.GetBaseException();
+                return AttemptResult.Lost($"{inner.GetType().Name}: {FirstLine(inner.Message)}");
+            }
+            finally
+            {
+                if (enumerator is not null)
+                {
+                    // Disposing calls the node, which may be dead or hung: never waited for here,
+                    // and only once any pending MoveNext has ended (they must not overlap).
+                    var abandoned = enumerator;
+                    _ = (pending ?? Task.FromResult(false)).ContinueWith(_ => abandoned.DisposeAsync().AsTask(), CancellationToken.None,
+                        TaskContinuationOptions.None, TaskScheduler.Default).Unwrap().ContinueWith(t => t.Exception, TaskScheduler.Default);
+                }
+
+                if (pipe is not null)
+                {
+                    await pipe.Writer.CompleteAsync(new OperationCanceledException()).ConfigureAwait(false);
+                    if (decoding is not null)
+                    {
+                        await QuietlyAsync(decoding).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+
+        private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+    }
+
+    /// <summary>The nodes this silo knows of: its own membership view and cluster manifest, read with no call, so reading cannot hang.</summary>
+    private sealed class Membership(IClusterMembershipService membership, IClusterManifestProvider manifests)
+    {
+        private static readonly GrainType s_mapTask = GrainType.Create(Tally.Cluster.Nodes.MapTaskGrain.TypeName);
+
+        /// <summary>Nodes in the table that have not finished leaving.</summary>
+        public int NodesNotDead(SiloAddress self)
+            => membership.CurrentSnapshot.Members.Count(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead && NodeName.TryParseSlots(m.Value.Name, out _));
+
+        /// <summary>Active nodes and their slots; a node counts once its manifest, which says it hosts map tasks, has arrived here.</summary>
+        public Dictionary<SiloAddress, int> LiveNodes(SiloAddress self)
+        {
+            var silos = manifests.Current.Silos;
+            var nodes = new Dictionary<SiloAddress, int>();
+            foreach (var (address, member) in membership.CurrentSnapshot.Members)
+            {
+                if (member.Status == SiloStatus.Active && !address.Equals(self) && NodeName.TryParseSlots(member.Name, out int slots)
+                    && silos.TryGetValue(address, out var manifest) && manifest.Grains.ContainsKey(s_mapTask))
+                {
+                    nodes[address] = slots;
+                }
+            }
+
+            return nodes;
+        }
+    }
+
+    private sealed record Attempt(SourceTask Task, SiloAddress Node, int Number);
+
+    private enum AttemptKind
+    {
+        Outcome,
+        Cancelled,
+        Rejected,
+        Lost,
+    }
+
+    private sealed record AttemptResult(AttemptKind Kind, Aggregation.CountTable? Table = null, Exception? Error = null, bool IsBroken = false,
+        SourceFigures? Figures = null, IReadOnlyList<RejectedRow>? RejectedRows = null, string Reason = "")
+    {
+        public static readonly AttemptResult Cancelled = new(AttemptKind.Cancelled);
+
+        public IReadOnlyList<RejectedRow> Rejected => RejectedRows ?? [];
+
+        public static AttemptResult Counted(Aggregation.CountTable table, SourceFigures figures, IReadOnlyList<RejectedRow> rejected) => new(AttemptKind.Outcome, table, Figures: figures, RejectedRows: rejected);
+
+        public static AttemptResult Failed(Exception error, bool broken, SourceFigures figures) => new(AttemptKind.Outcome, Error: error, IsBroken: broken, Figures: figures);
+
+        public static AttemptResult Lost(string reason) => new(AttemptKind.Lost, Reason: reason);
+
+        public static AttemptResult RejectedCall(string reason) => new(AttemptKind.Rejected, Reason: reason);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace Tally.Cluster;
+
+/// <summary>Builds the Orleans silo that a node and a coordinator both are, with the settings the probe found.</summary>
+internal static class SiloHost
+{
+    /// <summary>Every Tally cluster's ids: a node joins whichever coordinator or table it is given.</summary>
+    private const string ClusterId = "tally";
+    private const string ServiceId = "tally";
+
+    /// <summary>A silo at <paramref name="listen"/> in the cluster of <paramref name="membership"/>, named <paramref name="name"/> (the coordinator reads a node's slots from it).</summary>
+    public static IHost Build(ClusterAddress membership, IPEndPoint listen, string name, bool hostsTasks, Action<IServiceCollection>? services = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "tally" });
+
+        // tally owns SIGINT and SIGTERM (Program.cs): the host must not install handlers of its own.
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
+        builder.Logging.ClearProviders();
+        if (Environment.GetEnvironmentVariable("TALLY_CLUSTER_LOG") is { Length: > 0 } level && Enum.TryParse<LogLevel>(level, ignoreCase: true, out var minimum))
+        {
+            builder.Logging.SetMinimumLevel(minimum);
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        }
+
+        services?.Invoke(builder.Services);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterId;
+                o.ServiceId = ServiceId;
+            });
+            silo.Configure<SiloOptions>(o => o.SiloName = name);
+            if (!hostsTasks)
+            {
+                // The coordinator never runs a map task: without this, a call placed before the
+                // cluster manifest names the hinted node would be activated here.
+                silo.Configure<GrainTypeOptions>(o =>
+                {
+                    o.Classes.Remove(typeof(Nodes.MapTaskGrain));
+                    o.Classes.Remove(typeof(Nodes.NodeControlGrain));
+                });
+            }
+
+            // No gateway: nothing connects as a client; the coordinator is itself a silo, so it is
+            // told of a node's death by the runtime (SiloUnavailableException), not by a timeout.
+            silo.ConfigureEndpoints(listen.Address, listen.Port, gatewayPort: 0, listenOnAnyHostAddress: false);
+            if (membership.IsRedis)
+            {
+                silo.UseRedisClustering($"{membership.EndPoint.Address}:{membership.EndPoint.Port}");
+            }
+            else
+            {
+                silo.UseDevelopmentClustering(membership.EndPoint);
+            }
+
+            // Tuned: a node that dies or hangs is declared dead in 1-2 s instead of 10-14 s.
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+            });
+
+            // Tables come back in 1 MiB chunks, at most 8 to a message; the default 100 MiB
+            // limit is far off, and stays as a guard.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(10));
+        });
+        return builder.Build();
+    }
+
+    /// <summary>A host lifetime that does nothing: the program starts and stops the silo itself.</summary>
+    private sealed class QuietLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Tally.Cli.Tests;
+
+/// <summary>
+/// <c>tally node</c> and <c>count --cluster</c> as a user meets them: node processes on loopback,
+/// the coordinator in this process. (The cluster's failure cases are in Tally.Cluster.Tests.)
+/// </summary>
+public sealed class ClusterCommandTests : IDisposable
+{
+    private readonly CliRunner _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task CountCluster_WithNoNodes_ExitsThree_AfterTheJoinTimeout()
+    {
+        string input = Path.Combine(_cli.Folder, "in.tsv");
+        await File.WriteAllTextAsync(input, "a\t2000\t1\t1\n");
+        int port = FreePort();
+
+        var result = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", "--join-timeout", "2s", input, "--quiet"]);
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains($"--cluster 127.0.0.1:{port}: 0 of 1 node joined within 2 s (--join-timeout)", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TwoNodes_CountLikeALocalCount_AndLeaveCleanlyOnSigterm()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
+        for (int i = 0; i < 3; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(data, $"f{i}.tsv"), string.Concat(Enumerable.Range(0, 500).Select(r => $"w{(r * 7) + i}\t2000\t{r}\t1\n")));
+        }
+
+        int port = FreePort();
+        using var first = TallyProcess.Start(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2");
+        using var second = TallyProcess.Start(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2");
+        try
+        {
+            var local = await _cli.RunAsync(["count", data, "-o", Path.Combine(_cli.Folder, "local.tsv"), "--quiet"]);
+            var cluster = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", "--nodes", "2", data, "-o", Path.Combine(_cli.Folder, "cluster.tsv"), "--quiet"]);
+
+            Assert.Equal(0, local.ExitCode);
+            Assert.True(cluster.ExitCode == 0, cluster.Error);
+            Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_cli.Folder, "local.tsv")), await File.ReadAllBytesAsync(Path.Combine(_cli.Folder, "cluster.tsv")));
+
+            await first.SignalAsync("TERM");
+            await second.SignalAsync("TERM");
+            Assert.Equal(0, await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+            Assert.Equal(0, await second.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            first.KillHard();
+            second.KillHard();
+        }
+    }
+
+    [Fact]
+    public async Task Node_RefusesAPathOutsideAllow_ExitThreeNamingNodeAndPath()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
+        string outside = Path.Combine(_cli.Folder, "outside.tsv");
+        await File.WriteAllTextAsync(outside, "secret\t2000\t1\t1\n");
+        int port = FreePort();
+        using var node = TallyProcess.Start(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data);
+        try
+        {
+            var refused = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", outside, "--quiet"]);
+
+            Assert.Equal(3, refused.ExitCode);
+            Assert.Contains($"refused {outside}: it is outside the node's --allow roots ({data})", refused.Error, StringComparison.Ordinal);
+            Assert.Contains("tally: node 127.0.0.1:", refused.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            node.KillHard();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Net;
+using System.Runtime.InteropServices;
+using Tally.Aggregation;
+using Tally.Cluster;
+using Tally.Formats.NgramV2;
+using Tally.Mapping;
+using Tally.Testing;
+
+namespace Tally.Cluster.Tests;
+
+/// <summary>
+/// The test assembly's entry point, used only when a test starts it as a node process
+/// (<c>dotnet exec Tally.Cluster.Tests.dll node JOIN LISTEN ALLOW SLOTS</c>); the test host never
+/// calls it. It hosts a node as a library user's program would, with map steps of its own:
+/// <see cref="WordCountStep"/>, and <c>slow-ngram</c>, the Ngram step with a pause per block, so a
+/// test can kill or stop a node while it holds a task.
+/// </summary>
+internal static class NodeProgram
+{
+    public static async Task<int> Main(string[] args)
+    {
+        if (args is not ["node", var join, var listen, var allow, var slots])
+        {
+            await Console.Error.WriteLineAsync("Tally.Cluster.Tests is run by 'dotnet test'; 'node JOIN LISTEN ALLOW SLOTS' makes it a test node.");
+            return 2;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
+        var registry = MapStepRegistry.WithBuiltIns().Add(new WordCountStep()).Add(new SlowStep());
+        var options = new NodeOptions
+        {
+            Cluster = ClusterAddress.Parse(join),
+            Listen = ClusterAddress.ParseEndPoint(listen),
+            Allow = [allow],
+            Slots = int.Parse(slots, CultureInfo.InvariantCulture),
+        };
+        await ClusterNode.RunAsync(options, registry, line => Console.Error.WriteLine(line), stop.Token);
+        return 0;
+    }
+}
+
+/// <summary><c>ngram-v2</c> with a 50 ms pause per block: slow enough that a node can be killed mid-task.</summary>
+internal sealed class SlowStep() : MapStep(Name)
+{
+    public new const string Name = "slow-ngram";
+
+    public override long Map(ReadOnlySpan<byte> block, CountTable table, in MapContext context)
+    {
+        Thread.Sleep(50);
+        return NgramV2MapStep.Instance.Map(block, table, context);
+    }
+}
