@@ -46,6 +46,39 @@ internal static class ByteScan
         return mask;
     }
 
+    /// <summary>A bit for each byte that is not an ASCII digit in the 64 bytes at <paramref name="at"/>, the first byte in the lowest bit.</summary>
+    /// <remarks>
+    /// In a run of numbers and separators these bits are the separators: where each field ends is
+    /// then known from the mask, ahead of and apart from reading the digits. A byte is a digit when
+    /// it less '0' is at most 9, as an unsigned byte.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong NonDigitMask(ref byte at)
+    {
+        if (Vector512.IsHardwareAccelerated)
+        {
+            return Vector512.GreaterThan(Vector512.LoadUnsafe(ref at) - Vector512.Create((byte)'0'), Vector512.Create((byte)9)).ExtractMostSignificantBits();
+        }
+
+        var zero = Vector256.Create((byte)'0');
+        var nine = Vector256.Create((byte)9);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ulong low = Vector256.GreaterThan(Vector256.LoadUnsafe(ref at) - zero, nine).ExtractMostSignificantBits();
+            ulong high = Vector256.GreaterThan(Vector256.LoadUnsafe(ref at, 32) - zero, nine).ExtractMostSignificantBits();
+            return low | (high << 32);
+        }
+
+        ulong mask = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            var bytes = Vector128.LoadUnsafe(ref at, (nuint)(i * 16)) - Vector128.Create((byte)'0');
+            mask |= (ulong)Vector128.GreaterThan(bytes, Vector128.Create((byte)9)).ExtractMostSignificantBits() << (i * 16);
+        }
+
+        return mask;
+    }
+
     /// <summary>The value of eight decimal digit values, one per byte, the first (most significant) in the lowest byte.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong EightDigits(ulong digits)
