@@ -160,5 +160,7 @@ public sealed class HttpCliTests : IAsyncLifetime, IDisposable
         Assert.Equal(0, process.ExitCode);
         Assert.Contains(process.OutputLines, l => l.StartsWith("eng-1gram-2012\tv2 20120701\teng\t1-grams\t39 files", StringComparison.Ordinal));
         Assert.Contains(process.OutputLines, l => l.StartsWith("eng-5gram-2020\tv3 20200217\teng\t5-grams\t19423 files", StringComparison.Ordinal));
+        Assert.Contains(process.OutputLines, l => l.StartsWith("eng-2gram-2012\tv2 20120701\teng\t2-grams\t724 files", StringComparison.Ordinal));
+        Assert.Contains(process.OutputLines, l => l.StartsWith("fre-3gram-2020\tv3 20200217\tfre\t3-grams\t1197 files", StringComparison.Ordinal));
     }
 }

@@ -8,7 +8,7 @@ internal static class CorpusOptions
 {
     public static Option<string?> Corpus() => new("--corpus")
     {
-        Description = "A Google Books Ngram corpus from the catalogue (tally corpus list), such as eng-1gram-2012 or eng-1gram-2020.",
+        Description = "A Google Books Ngram corpus from the catalogue (tally corpus list), such as eng-1gram-2012, eng-2gram-2012 or fre-3gram-2020.",
     };
 
     public static Option<string?> BaseUrl() => new("--base-url")
