@@ -26,7 +26,7 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.Contains($"--cluster 127.0.0.1:{port}: 0 of 1 node joined within 2 s (--join-timeout)", result.Error, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [ClusterFact]
     public async Task TwoNodes_CountLikeALocalCount_AndLeaveCleanlyOnSigterm()
     {
         string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
@@ -59,7 +59,7 @@ public sealed class ClusterCommandTests : IDisposable
         }
     }
 
-    [Fact]
+    [ClusterFact]
     public async Task Node_RefusesAPathOutsideAllow_ExitThreeNamingNodeAndPath()
     {
         string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
