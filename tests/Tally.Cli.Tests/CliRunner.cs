@@ -55,7 +55,7 @@ internal sealed class CliRunner : IDisposable
         return new CliResult(code, output.ToString(), error.ToString());
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         if (Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet")
         {

@@ -24,7 +24,7 @@ public sealed class ReadmeExamplesTests : IDisposable
     private static readonly string[] s_substituted = ["Executor = new ProcessExecutor(WorkerCommand.ForCurrentProcess(\"worker\")),"];
 
     /// <summary>The files that hold the README's examples.</summary>
-    private static readonly string[] s_exampleFiles = ["ReadmeExamplesTests.cs", "../Tally.Testing/WordCountStep.cs", "TestWorkerProgram.cs"];
+    private static readonly string[] s_exampleFiles = ["ReadmeExamplesTests.cs", "../Tally.Testing/WordCountStep.cs", "../Tally.Testing/LineCountStep.cs", "TestWorkerProgram.cs"];
 
     private readonly TempFolder _folder = new();
     private readonly string _previous = Environment.CurrentDirectory;
@@ -84,18 +84,18 @@ public sealed class ReadmeExamplesTests : IDisposable
         {
             if (args is ["worker"])                               // started by the job below
                 return await WorkerHost.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput(),
-                    MapStepRegistry.WithBuiltIns().Add(new WordCountStep()));
+                    MapStepRegistry.WithBuiltIns().Add(new LineCountStep()));
 
             var options = new CountOptions
             {
-                MapStep = new WordCountStep(),
+                MapStep = new LineCountStep(),
                 // Substituted: ForCurrentProcess would restart the test host, not a worker program.
                 Executor = new ProcessExecutor(TestWorker.Command()),
                 Workers = 4,
             };
             var result = await CountJob.Start(InputResolver.Resolve(args), options);
-            Console.WriteLine($"{result.Count:N0} distinct words");
-            Assert.Equal(4, result.GetTotal("tally"));
+            Console.WriteLine($"{result.GetTotal("lines"):N0} lines");
+            Assert.Equal(3, result.GetTotal("lines"));
             return 0;
         }
 

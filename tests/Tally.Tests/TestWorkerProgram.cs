@@ -29,7 +29,7 @@ internal static class TestWorkerProgram
             return 2;
         }
 
-        var registry = MapStepRegistry.WithBuiltIns().Add(new WordCountStep()).Add(new ThrowingStep());
+        var registry = MapStepRegistry.WithBuiltIns().Add(new WordCountStep()).Add(new LineCountStep()).Add(new ThrowingStep());
         if (hooks is ["--crash-once", var marker])
         {
             registry.Replace(new CrashingStep(marker));

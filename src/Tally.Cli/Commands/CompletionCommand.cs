@@ -36,7 +36,8 @@ internal static class CompletionCommand
             """,
         "zsh" => """
             #compdef tally
-            # tally completion for zsh: save as _tally in a folder of $fpath, e.g.  tally completion zsh > "${fpath[1]}/_tally"
+            # tally completion for zsh: save as _tally in a folder of $fpath, e.g.  tally completion zsh > ~/.zfunc/_tally
+            # with  fpath=(~/.zfunc $fpath)  before compinit in ~/.zshrc; or  source <(tally completion zsh)  after compinit.
             _tally() {
                 local line="${(j: :)words[1,CURRENT]}"
                 local -a items
@@ -44,7 +45,9 @@ internal static class CompletionCommand
                 items=(${(M)items:#${words[CURRENT]}*})
                 if (( ${#items} )); then compadd -a items; else _files; fi
             }
-            compdef _tally tally
+            # Autoloaded from $fpath, this file is _tally's body on the first TAB: complete now.
+            # Sourced (after compinit), it registers the function.
+            if [[ "${funcstack[1]}" == _tally ]]; then _tally "$@"; else compdef _tally tally; fi
 
             """,
         _ => """
