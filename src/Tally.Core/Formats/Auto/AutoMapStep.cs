@@ -15,7 +15,7 @@ namespace Tally.Formats.Auto;
 /// <c>digits,digits,digits</c> is v3. Anything else fails the source with <c>name:1:</c> and the
 /// <c>--format</c> to give. It never maps a block itself: every executor asks it for the source's step first.
 /// </remarks>
-public sealed class AutoMapStep : MapStep
+public sealed class AutoMapStep : FilteredNgramStep
 {
     /// <summary>The name workers know this step by.</summary>
     public const string StepName = "auto";
@@ -29,26 +29,11 @@ public sealed class AutoMapStep : MapStep
 
     /// <summary>A step that picks v2 or v3 per source, both with <paramref name="filter"/>.</summary>
     public AutoMapStep(NgramFilter filter)
-        : base(StepName)
+        : base(StepName, filter)
     {
-        ArgumentNullException.ThrowIfNull(filter);
-        Filter = filter;
         _v2 = filter == NgramFilter.None ? NgramV2MapStep.Instance : new NgramV2MapStep(filter);
         _v3 = filter == NgramFilter.None ? NgramV3MapStep.Instance : new NgramV3MapStep(filter);
     }
-
-    /// <summary>The filters both formats count under.</summary>
-    public NgramFilter Filter { get; }
-
-    /// <inheritdoc/>
-    public override string Arguments => Filter.Arguments;
-
-    /// <inheritdoc/>
-    /// <remarks>Both formats it picks have every line a row.</remarks>
-    public override bool RowsAreLines => true;
-
-    /// <inheritdoc/>
-    public override string KeyOf(string key) => Filter.IgnoreCase ? KeyFold.Fold(key) : key;
 
     /// <inheritdoc/>
     public override MapStep ForSource(ReadOnlySpan<byte> firstLines, string sourceName)

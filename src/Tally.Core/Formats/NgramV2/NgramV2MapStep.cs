@@ -12,41 +12,23 @@ namespace Tally.Formats.NgramV2;
 /// Malformed rows are described in docs/design.md ("Malformed rows"). The per-row loop is the
 /// vectorised parser; this class only adapts it to the per-block <see cref="MapStep"/> call.
 /// </remarks>
-public sealed class NgramV2MapStep : MapStep
+public sealed class NgramV2MapStep : FilteredNgramStep
 {
     /// <summary>The name workers know this step by.</summary>
     public const string StepName = "ngram-v2";
 
-    private readonly KeyRules? _rules;
-
     /// <summary>A step that counts under <paramref name="filter"/>.</summary>
     public NgramV2MapStep(NgramFilter filter)
-        : base(StepName)
+        : base(StepName, filter)
     {
-        ArgumentNullException.ThrowIfNull(filter);
-        Filter = filter;
-        _rules = KeyRules.Of(filter);
     }
 
     /// <summary>The unfiltered step; it is stateless.</summary>
     public static NgramV2MapStep Instance { get; } = new(NgramFilter.None);
 
-    /// <summary>The years, tags and case rules rows are counted under.</summary>
-    public NgramFilter Filter { get; }
-
-    /// <inheritdoc/>
-    public override string Arguments => Filter.Arguments;
-
-    /// <inheritdoc/>
-    /// <remarks>A blank line is a malformed row, so with malformed rows failing the job every line of a block is a row (a row outside the year window too).</remarks>
-    public override bool RowsAreLines => true;
-
-    /// <inheritdoc/>
-    public override string KeyOf(string key) => Filter.IgnoreCase ? KeyFold.Fold(key) : key;
-
     /// <inheritdoc/>
     public override long Map(ReadOnlySpan<byte> block, CountTable table, in MapContext context)
         => Filter.Years is { } years
-            ? NgramV2Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, new YearWindow(years), _rules)
-            : NgramV2Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, default(AllYears), _rules);
+            ? NgramV2Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, new YearWindow(years), Rules)
+            : NgramV2Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, default(AllYears), Rules);
 }

@@ -12,41 +12,23 @@ namespace Tally.Formats.NgramV3;
 /// A line is split on TAB first, since an ngram may hold commas (<c>9,000</c>). An ngram with no
 /// year in the window is not listed. A row's total past 2^63-1 is a malformed row.
 /// </remarks>
-public sealed class NgramV3MapStep : MapStep
+public sealed class NgramV3MapStep : FilteredNgramStep
 {
     /// <summary>The name workers know this step by.</summary>
     public const string StepName = "ngram-v3";
 
-    private readonly KeyRules? _rules;
-
     /// <summary>A step that counts under <paramref name="filter"/>.</summary>
     public NgramV3MapStep(NgramFilter filter)
-        : base(StepName)
+        : base(StepName, filter)
     {
-        ArgumentNullException.ThrowIfNull(filter);
-        Filter = filter;
-        _rules = KeyRules.Of(filter);
     }
 
     /// <summary>The unfiltered step.</summary>
     public static NgramV3MapStep Instance { get; } = new(NgramFilter.None);
 
-    /// <summary>The years, tags and case rules rows are counted under.</summary>
-    public NgramFilter Filter { get; }
-
-    /// <inheritdoc/>
-    public override string Arguments => Filter.Arguments;
-
-    /// <inheritdoc/>
-    /// <remarks>A blank line is malformed, so every line is a row.</remarks>
-    public override bool RowsAreLines => true;
-
-    /// <inheritdoc/>
-    public override string KeyOf(string key) => Filter.IgnoreCase ? KeyFold.Fold(key) : key;
-
     /// <inheritdoc/>
     public override long Map(ReadOnlySpan<byte> block, CountTable table, in MapContext context)
         => Filter.Years is { } years
-            ? NgramV3Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, new YearWindow(years), _rules)
-            : NgramV3Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, default(AllYears), _rules);
+            ? NgramV3Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, new YearWindow(years), Rules)
+            : NgramV3Parser.Parse(block, table, context.SourceName, context.FirstLine, context.Rejects, default(AllYears), Rules);
 }

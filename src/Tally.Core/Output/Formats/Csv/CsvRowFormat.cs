@@ -10,7 +10,7 @@ namespace Tally.Output.Formats.Csv;
 /// <see cref="KeyEscape"/> form (<c>\xHH</c> per invalid byte), so every field is UTF-8 text and
 /// distinct keys stay distinct.
 /// </remarks>
-public sealed class CsvRowFormat : RowFormat
+public sealed class CsvRowFormat : TextRowFormat
 {
     private static readonly SearchValues<byte> s_needsQuotes = SearchValues.Create(",\"\r\n"u8);
 
@@ -35,25 +35,7 @@ public sealed class CsvRowFormat : RowFormat
     }
 
     /// <inheritdoc/>
-    public override int WriteRow(Span<byte> destination, ReadOnlySpan<byte> key, long total)
-    {
-        if (KeyEscape.IsPlain(key))
-        {
-            return WriteRowOfText(destination, key, total);
-        }
-
-        byte[] escaped = ArrayPool<byte>.Shared.Rent(key.Length * KeyEscape.MaxBytesPerKeyByte);
-        try
-        {
-            return WriteRowOfText(destination, escaped.AsSpan(0, KeyEscape.Escape(key, escaped)), total);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(escaped);
-        }
-    }
-
-    private static int WriteRowOfText(Span<byte> destination, ReadOnlySpan<byte> text, long total)
+    protected override int WriteTextRow(Span<byte> destination, ReadOnlySpan<byte> text, long total)
     {
         int used;
         if (text.IndexOfAny(s_needsQuotes) < 0)

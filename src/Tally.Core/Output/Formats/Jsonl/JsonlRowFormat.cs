@@ -11,7 +11,7 @@ namespace Tally.Output.Formats.Jsonl;
 /// written as their UTF-8. A key that is not valid UTF-8 is first put in the
 /// <see cref="KeyEscape"/> form, so the string holds <c>\\xHH</c> per invalid byte.
 /// </remarks>
-public sealed class JsonlRowFormat : RowFormat
+public sealed class JsonlRowFormat : TextRowFormat
 {
     private static readonly SearchValues<byte> s_needsEscape = SearchValues.Create([(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
 
@@ -29,25 +29,7 @@ public sealed class JsonlRowFormat : RowFormat
     public override int MaxBytesPerKeyByte => 6;
 
     /// <inheritdoc/>
-    public override int WriteRow(Span<byte> destination, ReadOnlySpan<byte> key, long total)
-    {
-        if (KeyEscape.IsPlain(key))
-        {
-            return WriteRowOfText(destination, key, total);
-        }
-
-        byte[] escaped = ArrayPool<byte>.Shared.Rent(key.Length * KeyEscape.MaxBytesPerKeyByte);
-        try
-        {
-            return WriteRowOfText(destination, escaped.AsSpan(0, KeyEscape.Escape(key, escaped)), total);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(escaped);
-        }
-    }
-
-    private static int WriteRowOfText(Span<byte> destination, ReadOnlySpan<byte> text, long total)
+    protected override int WriteTextRow(Span<byte> destination, ReadOnlySpan<byte> text, long total)
     {
         "{\"ngram\":\""u8.CopyTo(destination);
         int used = 10;
