@@ -25,5 +25,6 @@ internal static class BuiltInFormats
             "" => new WordsMapStep(),
             "ignore-case" => new WordsMapStep(ignoreCase: true),
             _ => throw new ArgumentException($"\"{arguments}\" are not words arguments", nameof(arguments)),
-        });
+        })
+        .Add(Series.SeriesMapStep.StepName, Series.SeriesMapStep.Parse);
 }

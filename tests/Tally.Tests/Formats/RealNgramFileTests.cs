@@ -14,7 +14,7 @@ public sealed class RealNgramFileTests
     private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(60);
 
     /// <summary>The nearest <c>shared/realdata</c> above the test binaries: beside the clone, as CI and the worktrees lay it out.</summary>
-    private static string RealData
+    internal static string RealData
     {
         get
         {

@@ -36,20 +36,31 @@ internal sealed class KeyRules
     /// <exception cref="OverflowException">The key's total passes 2^63-1.</exception>
     public void Add(CountTable table, ReadOnlySpan<byte> key, long total)
     {
+        if (TryKey(key, out var counted))
+        {
+            table.Add(counted, total);
+        }
+    }
+
+    /// <summary>The key a row is counted under (its folded form), or false when its tags do not pass.</summary>
+    /// <remarks>The folded key lives in a per-thread buffer: use it before the next call on this thread.</remarks>
+    public bool TryKey(ReadOnlySpan<byte> key, out ReadOnlySpan<byte> counted)
+    {
+        counted = key;
         if (!NgramTags.Passes(key, _tags))
         {
-            return;
+            return false;
         }
 
         if (!_fold || KeyFold.IsFolded(key))
         {
-            table.Add(key, total);
-            return;
+            return true;
         }
 
         var folded = s_folded ??= new ArrayBufferWriter<byte>(256);
         folded.ResetWrittenCount();
         KeyFold.Fold(key, folded);
-        table.Add(folded.WrittenSpan, total);
+        counted = folded.WrittenSpan;
+        return true;
     }
 }

@@ -108,7 +108,7 @@ internal static class NgramV3Parser
     }
 
     /// <summary>Where the next line starts (-1 when the row is not plain), the sum of its match_counts in the window, and whether any triple was in it.</summary>
-    private readonly record struct Triples(int Next, long Total, bool Hit);
+    internal readonly record struct Triples(int Next, long Total, bool Hit);
 
     /// <summary>Bytes a mask covers.</summary>
     private const int MaskBytes = 64;
@@ -137,7 +137,7 @@ internal static class NgramV3Parser
     /// </para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Triples MaskedTriples<TYears>(ref byte start, int p, int fastEnd, TYears years)
+    internal static Triples MaskedTriples<TYears>(ref byte start, int p, int fastEnd, TYears years)
         where TYears : struct, IYearWindow
     {
         long total = 0;
@@ -226,7 +226,7 @@ internal static class NgramV3Parser
     /// 8-byte loads only where 8 bytes of it are left, byte loops stop at its final LF.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Triples ReadTriples<TYears>(ref byte start, int p, int fastEnd, TYears years)
+    internal static Triples ReadTriples<TYears>(ref byte start, int p, int fastEnd, TYears years)
         where TYears : struct, IYearWindow
     {
         long total = 0;
