@@ -14,6 +14,10 @@ namespace Tally.Output;
 /// the default <see cref="WriteAsync(CountResult, string, CancellationToken)"/> writes through
 /// <see cref="AtomicFile"/>.
 /// </para>
+/// <para>
+/// A format may also write a <see cref="RecordTable"/> (typed columns, rows in the order given:
+/// a per-year series) when <see cref="CanWriteRecords"/> says so; every built-in one does.
+/// </para>
 /// </remarks>
 public abstract class OutputFormat
 {
@@ -40,6 +44,28 @@ public abstract class OutputFormat
     {
         ArgumentNullException.ThrowIfNull(result);
         return AtomicFile.WriteAsync(path, stream => WriteAsync(result, stream, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Whether the format can write a <see cref="RecordTable"/> (<see cref="WriteRecordsAsync(RecordTable, Stream, CancellationToken)"/>); false by default.</summary>
+    public virtual bool CanWriteRecords => false;
+
+    /// <summary>Writes <paramref name="table"/>, its rows in the order given, to <paramref name="destination"/>, which need not be seekable.</summary>
+    /// <exception cref="NotSupportedException">The format writes no record tables (<see cref="CanWriteRecords"/> is false), or needs a file (<see cref="CanWriteStream"/> is false).</exception>
+    public virtual Task WriteRecordsAsync(RecordTable table, Stream destination, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException($"the {Name} output writes no record tables");
+
+    /// <summary>Writes <paramref name="table"/>, its rows in the order given, to <paramref name="path"/>: whole or not at all.</summary>
+    /// <remarks>By default through <see cref="AtomicFile"/>, as <see cref="WriteAsync(CountResult, string, CancellationToken)"/>.</remarks>
+    /// <exception cref="NotSupportedException">The format writes no record tables (<see cref="CanWriteRecords"/> is false).</exception>
+    public virtual Task WriteRecordsAsync(RecordTable table, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        if (!CanWriteRecords)
+        {
+            throw new NotSupportedException($"the {Name} output writes no record tables");
+        }
+
+        return AtomicFile.WriteAsync(path, stream => WriteRecordsAsync(table, stream, cancellationToken), cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -11,6 +11,10 @@ namespace Tally.Output;
 /// JSON Lines) is one class: say how large a row can get and write one.
 /// </para>
 /// <para>
+/// The same class may write a <see cref="RecordTable"/> too (<see cref="CanWriteRecords"/>): a
+/// header, then each row in order, written by <see cref="RowOutputFormat"/> on one thread.
+/// </para>
+/// <para>
 /// <see cref="WriteRow(Span{byte}, ReadOnlySpan{byte}, long)"/> is called from several threads at
 /// once, for different rows: a format must not keep state between rows.
 /// </para>
@@ -49,4 +53,18 @@ public abstract class RowFormat
     public virtual void WriteFooter(IBufferWriter<byte> writer)
     {
     }
+
+    /// <summary>Whether the format also writes a <see cref="RecordTable"/> (<see cref="WriteRecordHeader"/>, <see cref="WriteRecord"/>); false by default.</summary>
+    public virtual bool CanWriteRecords => false;
+
+    /// <summary>Writes what comes before a record table's first row (a line of column names); nothing by default.</summary>
+    public virtual void WriteRecordHeader(IBufferWriter<byte> writer, RecordTable table)
+    {
+    }
+
+    /// <summary>Writes row <paramref name="row"/> of <paramref name="table"/>, line end included.</summary>
+    /// <remarks>Called for each row in order, on one thread; records are a modest table, not count's totals.</remarks>
+    /// <exception cref="NotSupportedException">The format writes no record tables (<see cref="CanWriteRecords"/> is false).</exception>
+    public virtual void WriteRecord(IBufferWriter<byte> writer, RecordTable table, int row)
+        => throw new NotSupportedException("this row format writes no record tables");
 }

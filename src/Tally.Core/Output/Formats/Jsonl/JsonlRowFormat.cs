@@ -10,6 +10,9 @@ namespace Tally.Output.Formats.Jsonl;
 /// (<c>\"</c>, <c>\\</c>, <c>\n</c>, <c>\u001B</c>); other characters, non-ASCII included, are
 /// written as their UTF-8. A key that is not valid UTF-8 is first put in the
 /// <see cref="KeyEscape"/> form, so the string holds <c>\\xHH</c> per invalid byte.
+/// A <see cref="RecordTable"/> is one object per row, its columns as keys in order:
+/// <c>{"ngram":"x","year":1900,"relative_frequency":1.5E-07}</c>; no header, so an empty table
+/// is an empty file.
 /// </remarks>
 public sealed class JsonlRowFormat : TextRowFormat
 {
@@ -31,8 +34,58 @@ public sealed class JsonlRowFormat : TextRowFormat
     /// <inheritdoc/>
     protected override int WriteTextRow(Span<byte> destination, ReadOnlySpan<byte> text, long total)
     {
-        "{\"ngram\":\""u8.CopyTo(destination);
-        int used = 10;
+        "{\"ngram\":"u8.CopyTo(destination);
+        int used = 9;
+        used += WriteString(destination.Slice(used), text);
+        ",\"total\":"u8.CopyTo(destination.Slice(used));
+        used += 9;
+        bool ok = Utf8Formatter.TryFormat(total, destination.Slice(used), out int written);
+        Debug.Assert(ok);
+        used += written;
+        destination[used++] = (byte)'}';
+        destination[used++] = (byte)'\n';
+        return used;
+    }
+
+    /// <inheritdoc/>
+    public override bool CanWriteRecords => true;
+
+    /// <inheritdoc/>
+    public override void WriteRecord(IBufferWriter<byte> writer, RecordTable table, int row)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(table);
+        for (int column = 0; column < table.Columns.Count; column++)
+        {
+            var values = table.Columns[column];
+            writer.Write(column == 0 ? "{"u8 : ","u8);
+            WriteTextString(writer, values.Name);
+            writer.Write(":"u8);
+            if (values.Kind == RecordKind.Text)
+            {
+                WriteTextString(writer, values.TextAt(row));
+            }
+            else
+            {
+                RecordCells.WriteNumber(writer, values, row);
+            }
+        }
+
+        writer.Write("}\n"u8);
+    }
+
+    /// <summary>Writes <paramref name="text"/>, in the <see cref="KeyEscape"/> form, as a JSON string.</summary>
+    private static void WriteTextString(IBufferWriter<byte> writer, string text)
+    {
+        byte[] escaped = RecordCells.EscapedBytes(text);
+        writer.Advance(WriteString(writer.GetSpan((escaped.Length * 6) + 2), escaped));
+    }
+
+    /// <summary>Writes valid UTF-8 <paramref name="text"/> as a JSON string, quotes included: <c>"</c>, <c>\</c> and control characters escaped.</summary>
+    private static int WriteString(Span<byte> destination, ReadOnlySpan<byte> text)
+    {
+        destination[0] = (byte)'"';
+        int used = 1;
         while (!text.IsEmpty)
         {
             int plain = text.IndexOfAny(s_needsEscape);
@@ -52,13 +105,7 @@ public sealed class JsonlRowFormat : TextRowFormat
             text = text.Slice(plain + 1);
         }
 
-        "\",\"total\":"u8.CopyTo(destination.Slice(used));
-        used += 10;
-        bool ok = Utf8Formatter.TryFormat(total, destination.Slice(used), out int written);
-        Debug.Assert(ok);
-        used += written;
-        destination[used++] = (byte)'}';
-        destination[used++] = (byte)'\n';
+        destination[used++] = (byte)'"';
         return used;
     }
 
