@@ -12,6 +12,7 @@ internal static class TallyApp
         var root = new RootCommand("Tally: exact totals over large Google Books Ngram files, fast.")
         {
             CountCommand.Create(environment),
+            SeriesCommand.Create(environment),
             GenCommand.Create(environment),
             CompletionCommand.Create(environment),
             WorkerModeCommand.Create(environment),

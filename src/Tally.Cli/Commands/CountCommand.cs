@@ -15,38 +15,13 @@ internal static class CountCommand
 {
     public static Command Create(CliEnvironment environment)
     {
-        var inputs = new Argument<string[]>("INPUT")
-        {
-            Description = "Files, folders (every file in them), glob patterns, http(s) URLs, or - for standard input. Plain or gzip.",
-            Arity = ArgumentArity.ZeroOrMore,
-        };
+        var job = new JobOptions(environment);
         var words = new Option<string[]>("--word", "-w")
         {
             Description = "Print this ngram's total (0 when absent). Repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
         var top = new Option<int?>("--top", "-n") { Description = "Print the N ngrams with the largest totals." };
-        var output = new Option<string?>("--output", "-o") { Description = OutputFiles.OutputDescription };
-        var outputFormat = new Option<string?>("--output-format") { Description = OutputFiles.FormatDescription };
-        var threads = new Option<int?>("--workers", "--threads", "-t") { Description = "Map workers: threads, or worker processes with --executor processes; also the threads that sort and write -o (default: processor count)." };
-        var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand);
-        var executor = new Option<string>("--executor")
-        {
-            Description = $"Where the map step runs: {string.Join(" or ", executors.Names)} (default threads; processes isolates the map step in worker processes).",
-            DefaultValueFactory = _ => ThreadExecutor.ExecutorName,
-        };
-        executor.AcceptOnlyFromAmong([.. executors.Names]);
-        var blockSize = new Option<int?>("--block-size") { Description = "Bytes per block (advanced).", Hidden = true };
-        var maxLineLength = new Option<int?>("--max-line-length") { Description = "Longest line accepted, in bytes (default 64 MiB); a longer one makes its file broken." };
-        var skipBad = new Option<bool>("--skip-bad") { Description = "Skip malformed rows instead of stopping at the first; report how many per file, and the first few." };
-        var rejects = new Option<string?>("--rejects") { Description = "With --skip-bad: write every skipped row to this file as 'path TAB line TAB reason TAB row'." };
-        var skipBadFiles = new Option<bool>("--skip-bad-files") { Description = "Leave out entirely a file that cannot be read to its end (corrupt or truncated gzip, a line over the limit), and list it." };
-        var checkpoint = new Option<string?>("--checkpoint") { Description = "Save each finished file's totals in this folder; a rerun of the same command resumes from them." };
-        var quiet = new Option<bool>("--quiet", "-q") { Description = "Print no progress or summary." };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print a line per finished input (with the format it was read in), even when stderr is not a terminal." };
-        var cluster = new Option<string?>("--cluster") { Description = "Run the map step on cluster nodes ('tally node'): listen at HOST:PORT as the coordinator, or use a standing cluster's redis://HOST:PORT." };
-        var nodes = new Option<int?>("--nodes") { Description = "With --cluster: nodes to wait for before starting (default 1)." };
-        var joinTimeout = new Option<string?>("--join-timeout") { Description = "With --cluster: how long to wait for --nodes nodes (default 60s); then exit 3." };
         var format = new Option<string>("--format")
         {
             Description = "Input format: auto (Ngram v2 or v3, decided per file from its first line; the default), ngram-v2, ngram-v3 (2020 release: "
@@ -54,73 +29,29 @@ internal static class CountCommand
                 + "run of non-whitespace counts 1). Examples: --format ngram-v3; --format tsv --key 1 --value 3 --delimiter , --header; --format words",
             DefaultValueFactory = _ => Tally.Formats.Auto.AutoMapStep.StepName,
         };
-        var years = new Option<string?>("--years") { Description = "Ngram formats: count only rows (v2) or year,match_count,volume_count fields (v3) of these years, inclusive: 1800-1999, 1800-, -1899 or 2000. Example: --years 2010-2019" };
-        var tags = new Option<string?>("--tags")
-        {
-            Description = "Ngram formats: keep (every row under its own string; the default), drop (only rows with no part-of-speech tag such as book_NOUN "
-                + "and no pure tag such as _NOUN_ or _START_), or only (only rows with a tagged token). Summing every row with keep double counts: "
-                + "a tagged row repeats counts of its untagged form, and v3's pure-tag rows add up to nearly the whole corpus. Example: --tags drop",
-        };
-        var ignoreCase = new Option<bool>("--ignore-case", "-i") { Description = "Total under the Unicode lower-case form of each key (per character, culture-invariant; invalid UTF-8 kept as is), summing case variants; --word looks up the folded form. Example: -i -w Paris totals paris, Paris, PARIS..." };
         var keys = new Option<int[]>("--key") { Description = "tsv: the 1-based key column (default 1); repeat to join several columns into one key with TAB.", AllowMultipleArgumentsPerToken = false };
         var value = new Option<int?>("--value") { Description = "tsv: the 1-based column of non-negative integer values to sum (default 2)." };
         var delimiter = new Option<string?>("--delimiter") { Description = "tsv: the column delimiter, one ASCII character (default TAB; \\t also means TAB). Quoted CSV fields are not parsed: a delimiter inside quotes still splits." };
         var header = new Option<bool>("--header") { Description = "tsv: pass over the first line of each file." };
-        var downloads = new Option<int>("--downloads") { Description = "URLs downloaded at once (default 4).", DefaultValueFactory = _ => 4 };
-        var corpus = CorpusOptions.Corpus();
-        var baseUrl = CorpusOptions.BaseUrl();
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram files (v2 or v3), or the values of any delimited file, or the words of text.")
         {
-            inputs, words, top, output, threads, executor, blockSize, maxLineLength, skipBad, rejects, skipBadFiles, checkpoint, quiet, verbose, outputFormat, downloads, corpus, baseUrl,
-            format, years, tags, ignoreCase, keys, value, delimiter, header,
-            cluster, nodes, joinTimeout,
+            words, top, format, keys, value, delimiter, header,
         };
+        job.AddTo(command);
 
         command.SetAction((parsed, cancellationToken) =>
         {
-            var settings = new CountSettings
+            var choice = FormatOptions.Choice(parsed.GetValue(format), parsed.GetValue(job.Years), parsed.GetValue(job.Tags), parsed.GetValue(job.IgnoreCase),
+                parsed.GetResult(keys) is null ? null : parsed.GetValue(keys), parsed.GetValue(value), parsed.GetValue(delimiter), parsed.GetValue(header));
+            var settings = job.Settings(parsed, choice) with
             {
-                Inputs = parsed.GetValue(inputs) ?? [],
                 Words = parsed.GetValue(words) ?? [],
                 Top = parsed.GetValue(top),
-                OutputPath = parsed.GetValue(output),
-                OutputFormat = parsed.GetValue(outputFormat),
-                Threads = parsed.GetValue(threads) ?? Environment.ProcessorCount,
-                Executor = parsed.GetValue(executor) ?? ThreadExecutor.ExecutorName,
-                BlockSize = parsed.GetValue(blockSize),
-                MaxLineLength = parsed.GetValue(maxLineLength),
-                SkipBadRows = parsed.GetValue(skipBad),
-                RejectsPath = parsed.GetValue(rejects),
-                SkipBadFiles = parsed.GetValue(skipBadFiles),
-                CheckpointDirectory = parsed.GetValue(checkpoint),
-                Quiet = parsed.GetValue(quiet),
-                Verbose = parsed.GetValue(verbose),
-                Downloads = parsed.GetValue(downloads),
-                CorpusUrls = CorpusOptions.Urls(parsed.GetValue(corpus), parsed.GetValue(baseUrl), withTotalCounts: false),
-                Format = FormatOptions.Choice(parsed.GetValue(format), parsed.GetValue(years), parsed.GetValue(tags), parsed.GetValue(ignoreCase),
-                    parsed.GetResult(keys) is null ? null : parsed.GetValue(keys), parsed.GetValue(value), parsed.GetValue(delimiter), parsed.GetValue(header)),
             };
             settings.Validate();
-            if (parsed.GetValue(cluster) is { } address)
-            {
-                // The cluster executor is built per job from its address; --executor names the rest.
-                int wanted = parsed.GetValue(nodes) ?? 1;
-                var timeout = parsed.GetValue(joinTimeout) is { } text ? ClusterSupport.ParseDuration("--join-timeout", text) : TimeSpan.FromSeconds(60);
-                if (wanted < 1)
-                {
-                    throw new UsageException($"--nodes {wanted}: must be at least 1");
-                }
-
-                executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout));
-                settings = settings with { Executor = "cluster" };
-            }
-            else if (parsed.GetValue(nodes) is not null || parsed.GetValue(joinTimeout) is not null)
-            {
-                throw new UsageException($"{(parsed.GetValue(nodes) is not null ? "--nodes" : "--join-timeout")} needs --cluster");
-            }
-
-            return RunAsync(settings, environment, executors, cancellationToken);
+            var (run, executors) = job.WithCluster(parsed, settings, environment);
+            return RunAsync(run, environment, executors, cancellationToken);
         });
         return command;
     }
@@ -132,8 +63,26 @@ internal static class CountCommand
         var options = Options(settings, environment, executors);
         var outputFormat = OutputFiles.Choose(settings.OutputPath, settings.OutputFormat);
 
-        // Every input is found and opened once before any work starts, so a typo in the tenth
-        // path fails in milliseconds instead of after the first nine are counted.
+        var sources = await ResolveSourcesAsync(settings, options, environment, options.MapStep.Name).ConfigureAwait(false);
+        var job = CountJob.Start(sources, options, progress: null, cancellationToken);
+        try
+        {
+            return await RunJobAsync(job, settings, outputFormat, environment, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await environment.Error.WriteLineAsync(CancelledMessage(job.Snapshot(), settings)).ConfigureAwait(false);
+            return ExitCodes.Cancelled;
+        }
+    }
+
+    /// <summary>
+    /// The inputs of a count or series, found, opened and checked before any work starts, so a
+    /// typo in the tenth path fails in milliseconds instead of after the first nine are counted.
+    /// </summary>
+    /// <param name="format">The format the inputs are read in (<c>auto</c>, <c>ngram-v2</c>...), for the check of what each file looks like.</param>
+    internal static async Task<IReadOnlyList<DataSource>> ResolveSourcesAsync(CountSettings settings, CountOptions options, CliEnvironment environment, string format)
+    {
         var notes = new List<string>();
         var http = Tally.Sources.Http.HttpSourceOptions.FromEnvironment() with
         {
@@ -155,7 +104,7 @@ internal static class CountCommand
             }
         }
 
-        sources = await InputSniff.CheckAsync(sources, options, settings.SkipBadFiles, environment.Error).ConfigureAwait(false);
+        sources = await InputSniff.CheckAsync(sources, format, settings.SkipBadFiles, environment.Error).ConfigureAwait(false);
         OutputFiles.CheckNotAnInput("-o", settings.OutputPath, sources);
         OutputFiles.CheckNotAnInput("--rejects", settings.RejectsPath, sources);
         if (settings.Verbose)
@@ -171,20 +120,15 @@ internal static class CountCommand
             await environment.Error.WriteLineAsync(TallyApp.Printable($"tally: {once.Name} is read once, so it cannot be checkpointed; it is read in full on every run")).ConfigureAwait(false);
         }
 
-        var job = CountJob.Start(sources, options, progress: null, cancellationToken);
-        try
-        {
-            return await RunJobAsync(job, settings, outputFormat, environment, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await environment.Error.WriteLineAsync(CancelledMessage(job.Snapshot(), settings)).ConfigureAwait(false);
-            return ExitCodes.Cancelled;
-        }
+        return sources;
     }
 
     /// <summary>The job's options from the command line, checked by the library's own rules, with its messages naming the flags.</summary>
-    internal static CountOptions Options(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors)
+    /// <param name="settings">The command line's settings.</param>
+    /// <param name="environment">The console, clock and worker command.</param>
+    /// <param name="executors">The executors <c>--executor</c> names.</param>
+    /// <param name="step">The map step, when the command has its own (a series); otherwise the one <c>--format</c> names.</param>
+    internal static CountOptions Options(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors, Tally.Mapping.MapStep? step = null)
     {
         if (!executors.TryCreate(settings.Executor, out var executor))
         {
@@ -193,7 +137,7 @@ internal static class CountCommand
 
         var options = new CountOptions
         {
-            MapStep = FormatOptions.Step(settings.Format),
+            MapStep = step ?? FormatOptions.Step(settings.Format),
             Workers = settings.Threads,
             BlockSize = settings.EffectiveBlockSize,
             MaxLineLength = settings.EffectiveMaxLineLength,
@@ -247,6 +191,41 @@ internal static class CountCommand
 
     private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, OutputFormat? outputFormat, CliEnvironment environment, CancellationToken cancellationToken)
     {
+        var (result, live) = await WatchAsync(job, settings, environment).ConfigureAwait(false);
+        var writing = TimeSpan.Zero;
+        if (settings.OutputPath == CountSettings.StandardStream && outputFormat is not null)
+        {
+            await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var stdout = environment.OutBytes ?? environment.OpenStandardOutput();
+            await outputFormat.WriteAsync(result, stdout, cancellationToken).ConfigureAwait(false);
+            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (settings.OutputPath is { } path && outputFormat is not null)
+        {
+            writing = await OutputNotice.WriteAsync(environment.Error, live, settings.Verbose, path,
+                () => outputFormat.WriteAsync(result, path, cancellationToken), environment.TimeProvider).ConfigureAwait(false);
+        }
+
+        if (live || settings.Verbose)
+        {
+            await environment.Error.WriteLineAsync(SummaryWriter.Totals(result, result.Elapsed + writing, environment.ProgressTerminal?.Size().Width ?? int.MaxValue)).ConfigureAwait(false);
+        }
+
+        // Warnings, not progress: printed even with --quiet, since they change what the totals mean;
+        // last, where they are seen.
+        await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
+
+        await WriteResultsAsync(environment, settings, result).ConfigureAwait(false);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// Shows the job's progress (live bars on a terminal, lines under <c>--verbose</c>, nothing
+    /// otherwise) until it ends, then the table of inputs; returns its result and whether the
+    /// live display ran.
+    /// </summary>
+    internal static async Task<(CountResult Result, bool Live)> WatchAsync(CountJob job, CountSettings settings, CliEnvironment environment)
+    {
         var live = !settings.Quiet && environment.ProgressTerminal is { } terminal
             ? new LiveProgress(terminal, job, settings.Verbose, environment.TimeProvider)
             : null;
@@ -273,31 +252,7 @@ internal static class CountCommand
             await SummaryWriter.WriteInputsAsync(environment.Error, result, environment.ProgressTerminal!.Size().Width).ConfigureAwait(false);
         }
 
-        var writing = TimeSpan.Zero;
-        if (settings.OutputPath == CountSettings.StandardStream && outputFormat is not null)
-        {
-            await environment.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
-            var stdout = environment.OutBytes ?? environment.OpenStandardOutput();
-            await outputFormat.WriteAsync(result, stdout, cancellationToken).ConfigureAwait(false);
-            await stdout.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else if (settings.OutputPath is { } path && outputFormat is not null)
-        {
-            writing = await OutputNotice.WriteAsync(environment.Error, live is not null, settings.Verbose, path,
-                () => outputFormat.WriteAsync(result, path, cancellationToken), environment.TimeProvider).ConfigureAwait(false);
-        }
-
-        if (live is not null || settings.Verbose)
-        {
-            await environment.Error.WriteLineAsync(SummaryWriter.Totals(result, result.Elapsed + writing, environment.ProgressTerminal?.Size().Width ?? int.MaxValue)).ConfigureAwait(false);
-        }
-
-        // Warnings, not progress: printed even with --quiet, since they change what the totals mean;
-        // last, where they are seen.
-        await SkipReport.WriteAsync(environment.Error, result, settings.RejectsPath).ConfigureAwait(false);
-
-        await WriteResultsAsync(environment, settings, result).ConfigureAwait(false);
-        return ExitCodes.Ok;
+        return (result, live is not null);
     }
 
     private static async Task WriteResultsAsync(CliEnvironment environment, CountSettings settings, CountResult result)

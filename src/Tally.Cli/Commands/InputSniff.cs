@@ -22,12 +22,12 @@ internal static partial class InputSniff
 {
     private const int HeadBytes = 8192;
 
-    /// <summary>The sources to count: with <paramref name="leaveOut"/>, those that look wrong are listed on stderr and dropped; otherwise they fail the run (exit 1).</summary>
-    public static async Task<IReadOnlyList<DataSource>> CheckAsync(IReadOnlyList<DataSource> sources, CountOptions options, bool leaveOut, TextWriter error)
+    /// <summary>The sources to count, read as <paramref name="format"/>: with <paramref name="leaveOut"/>, those that look wrong are listed on stderr and dropped; otherwise they fail the run (exit 1).</summary>
+    public static async Task<IReadOnlyList<DataSource>> CheckAsync(IReadOnlyList<DataSource> sources, string format, bool leaveOut, TextWriter error)
     {
         // Under auto, v3 rows are welcome; a format other than the Ngram ones is the user's call.
-        bool auto = options.MapStep.Name == AutoMapStep.StepName;
-        if (!auto && options.MapStep.Name != NgramV2MapStep.StepName)
+        bool auto = format == AutoMapStep.StepName;
+        if (!auto && format != NgramV2MapStep.StepName)
         {
             return sources;
         }

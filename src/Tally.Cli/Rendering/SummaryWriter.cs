@@ -99,7 +99,11 @@ internal static class SummaryWriter
     }
 
     /// <summary>The last line: totals, rows per second and wall time.</summary>
-    public static string Totals(CountResult result, TimeSpan wall, int width = int.MaxValue)
+    /// <param name="result">The job's result.</param>
+    /// <param name="wall">The time to report.</param>
+    /// <param name="width">The terminal's width: the longest form that fits is printed.</param>
+    /// <param name="found">What the job found, such as <c>3 ngrams followed over 1800-2008</c>; by default the distinct ngrams counted.</param>
+    public static string Totals(CountResult result, TimeSpan wall, int width = int.MaxValue, string? found = null)
     {
         double rate = result.Elapsed > TimeSpan.Zero ? result.Rows / result.Elapsed.TotalSeconds : 0;
         long stored = result.Sources.Where(s => !s.IsLeftOut).Sum(s => s.StoredBytes);
@@ -109,7 +113,7 @@ internal static class SummaryWriter
         string inputs = Units.Plural(result.Sources.Count, "input");
         string[] forms =
         [
-            $"tally: counted {rows} ({Units.Plural(result.Count, "ngram")}) from {inputs}, {sizes}, in {Units.Seconds(wall)}: {Units.Rate(rate)} rows/s",
+            $"tally: counted {rows} ({found ?? Units.Plural(result.Count, "ngram")}) from {inputs}, {sizes}, in {Units.Seconds(wall)}: {Units.Rate(rate)} rows/s",
             $"tally: counted {rows} from {inputs} ({Units.Bytes(stored)}) in {Units.Seconds(wall)}: {Units.Rate(rate)} rows/s",
             $"tally: {rows}, {inputs}, {Units.Seconds(wall)}, {Units.Rate(rate)} rows/s",
         ];

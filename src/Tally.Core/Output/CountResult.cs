@@ -34,6 +34,10 @@ public sealed class CountResult
         LeftOut = [.. sources.Where(s => s.IsLeftOut)];
     }
 
+    /// <summary>The tables as the job handed them over: a key may be in several, its total the sum.</summary>
+    /// <remarks>For a caller that sums per key anyway (a series), which needs neither the sort nor the merge.</remarks>
+    internal IReadOnlyList<CountTable> Tables => _tables;
+
     /// <summary>Distinct ngrams.</summary>
     /// <remarks>With several tables this sorts the keys (once; the output reuses it) to find the repeated ones.</remarks>
     public int Count => _tables.Count == 1 ? _tables[0].Count : Sort().Count;

@@ -6,7 +6,7 @@ public sealed class NgramSeries
     internal NgramSeries(string ngram, long[] matchCounts, TotalCounts? totals, double[]? relativeFrequencies, double[]? smoothed)
     {
         Ngram = ngram;
-        MatchCounts = matchCounts;
+        Counts = matchCounts;
         Totals = totals;
         RelativeFrequencies = relativeFrequencies;
         Smoothed = smoothed;
@@ -20,7 +20,10 @@ public sealed class NgramSeries
     public int Length => SeriesQuery.LengthOf(Ngram);
 
     /// <summary>The summed match_count of each year, 0 where no row has the year.</summary>
-    public IReadOnlyList<long> MatchCounts { get; }
+    public IReadOnlyList<long> MatchCounts => Counts;
+
+    /// <summary>The counts as an array, for loops that read millions of cells.</summary>
+    internal long[] Counts { get; }
 
     /// <summary>The sum of <see cref="MatchCounts"/>.</summary>
     public long TotalMatchCount { get; }
@@ -35,5 +38,5 @@ public sealed class NgramSeries
     public IReadOnlyList<double>? Smoothed { get; }
 
     /// <summary>What the series shows: smoothed if smoothed, else relative frequencies if totals were given, else counts.</summary>
-    public IReadOnlyList<double> Values => Smoothed ?? RelativeFrequencies ?? [.. MatchCounts.Select(c => (double)c)];
+    public IReadOnlyList<double> Values => Smoothed ?? RelativeFrequencies ?? Array.ConvertAll(Counts, c => (double)c);
 }

@@ -1,5 +1,6 @@
 using System.Buffers.Text;
 using System.Globalization;
+using Tally.Aggregation;
 using Tally.Output;
 
 namespace Tally.Series;
@@ -84,27 +85,23 @@ public sealed class SeriesResult
     internal static SeriesResult Create(CountResult counts, SeriesQuery query)
     {
         var keys = query.Keys();
-        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        // Keys are matched as bytes, as the map step stored them: no string per table entry.
+        var index = new CountTable(Math.Max(8, keys.Count * 2));
         for (int i = 0; i < keys.Count; i++)
         {
-            index[keys[i]] = i;
+            index.Add(Platform.UnixName.Encode(keys[i]), i + 1);
         }
 
-        // The table is small (queried ngrams times their years): read it once, whole.
-        var found = new List<(int Series, long Year, long Count)>();
-        foreach (var entry in counts.Sorted())
+        // The job's tables, unmerged and unsorted: a key in several is summed below, in any
+        // order, since the sum is all that is kept.
+        var state = new Collector(index);
+        foreach (var table in counts.Tables)
         {
-            var key = entry.Utf8.Span;
-            int tab = key.IndexOf((byte)'\t');
-            if (tab <= 0 || !Utf8Parser.TryParse(key[..tab], out long year, out int used) || used != tab
-                || !index.TryGetValue(Platform.UnixName.Decode(key[(tab + 1)..]), out int series))
-            {
-                throw new InvalidOperationException($"a series table holds a key it cannot have made: \"{Formats.KeyText.Display(key)}\"");
-            }
-
-            found.Add((series, year, entry.Total));
+            table.ForEach(ref state, static (ref Collector collector, ReadOnlySpan<byte> key, long total) => collector.Add(key, total));
         }
 
+        var found = state.Found;
         var (first, years) = Range(query, found);
         var perSeries = new long[keys.Count][];
         for (int i = 0; i < keys.Count; i++)
@@ -116,7 +113,14 @@ public sealed class SeriesResult
         {
             if (year >= first && year < first + years)
             {
-                perSeries[series][year - first] = count;
+                ref long cell = ref perSeries[series][year - first];
+                long sum = cell + count;
+                if (sum < cell)
+                {
+                    throw new TallyDataException(keys[series], null, string.Create(CultureInfo.InvariantCulture, $"the match_count of {year} passes 2^63-1"));
+                }
+
+                cell = sum;
             }
         }
 
@@ -132,6 +136,25 @@ public sealed class SeriesResult
         }
 
         return new SeriesResult(counts, query, first, years, result);
+    }
+
+    /// <summary>Reads <c>year TAB ngram</c> entries into (series, year, count).</summary>
+    private readonly struct Collector(CountTable index)
+    {
+        public List<(int Series, long Year, long Count)> Found { get; } = [];
+
+        public void Add(ReadOnlySpan<byte> key, long total)
+        {
+            int tab = key.IndexOf((byte)'\t');
+            long series;
+            if (tab <= 0 || !Utf8Parser.TryParse(key[..tab], out long year, out int used) || used != tab
+                || (series = index.Get(key[(tab + 1)..])) == 0)
+            {
+                throw new InvalidOperationException($"a series table holds a key it cannot have made: \"{Formats.KeyText.Display(key)}\"");
+            }
+
+            Found.Add(((int)series - 1, year, total));
+        }
     }
 
     /// <summary>
@@ -150,9 +173,19 @@ public sealed class SeriesResult
             last ??= used.Count == 0 ? null : used.Max(t => t.LastYear);
         }
 
-        var data = found.Where(f => f.Count != 0 && (window is not { } w || w.Contains(f.Year))).ToList();
-        first ??= data.Count == 0 ? null : data.Min(f => f.Year);
-        last ??= data.Count == 0 ? null : data.Max(f => f.Year);
+        long? low = null;
+        long? high = null;
+        foreach (var (_, year, count) in found)
+        {
+            if (count != 0 && (window is not { } w || w.Contains(year)))
+            {
+                low = low is { } l && l <= year ? l : year;
+                high = high is { } h && h >= year ? h : year;
+            }
+        }
+
+        first ??= low;
+        last ??= high;
         if (first is not { } from || last is not { } to || to < from)
         {
             return (first ?? 0, 0);
