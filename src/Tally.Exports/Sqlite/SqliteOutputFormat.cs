@@ -62,7 +62,8 @@ public sealed class SqliteOutputFormat : OutputFormat
     /// As for count's totals: a new file is built under a temporary name and renamed into place; an
     /// existing database gets its table of that name dropped and rebuilt in one transaction, every
     /// other table kept. It is an ordinary rowid table with no key (rows may repeat a value), so
-    /// the rowid keeps the order given. Text is stored in the <see cref="KeyEscape"/> form.
+    /// the rowid keeps the order given. Text is stored in the <see cref="KeyEscape"/> form. A real
+    /// reads back bit for bit but for <c>-0.0</c>, which SQLite itself stores as <c>0.0</c>.
     /// </remarks>
     public override Task WriteRecordsAsync(RecordTable table, string path, CancellationToken cancellationToken = default)
     {
