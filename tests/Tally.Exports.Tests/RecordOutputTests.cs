@@ -127,6 +127,18 @@ public sealed class RecordOutputTests : IDisposable
     }
 
     [Theory]
+    [InlineData("tsv")]
+    [InlineData("csv")]
+    [InlineData("jsonl")]
+    public async Task WriteRecords_WholeReals_StayRealsForAReaderThatGuessesTypes(string name)
+    {
+        var table = new RecordTable("series", [
+            RecordColumn.Text("ngram", ["a", "b"]), RecordColumn.Integer("year", [1900, 1901]), RecordColumn.Real("smoothed", [0.0, 3.0])]);
+
+        Assert.Equal(["VARCHAR", "BIGINT", "DOUBLE"], RecordReaders.Types(name, await WriteAsync(name, table)));
+    }
+
+    [Theory]
     [InlineData("tab\there")]
     [InlineData("new\nline")]
     [InlineData("carriage\rreturn")]

@@ -21,13 +21,19 @@ internal static class RecordReaders
         _ => throw new ArgumentException(format),
     };
 
-    /// <summary>The column types a SQL consumer sees: DuckDB's for Parquet, the declared ones for SQLite.</summary>
+    /// <summary>The column types a SQL consumer sees: DuckDB's for Parquet and, guessed from the values, for the text formats; the declared ones for SQLite.</summary>
     public static List<string> Types(string format, string path) => format switch
     {
-        "parquet" => Duck($"SELECT column_type FROM (DESCRIBE SELECT * FROM read_parquet({Readers.Quote(path)}))").Rows.Select(r => Encoding.UTF8.GetString((byte[])r[0])).ToList(),
+        "tsv" => DuckTypes($"read_csv({Readers.Quote(path)}, delim = '\t', header = true)"),
+        "csv" => DuckTypes($"read_csv({Readers.Quote(path)}, header = true)"),
+        "jsonl" => DuckTypes($"read_json({Readers.Quote(path)}, format = 'newline_delimited')"),
+        "parquet" => DuckTypes($"read_parquet({Readers.Quote(path)})"),
         "sqlite" => Sqlite(path, "SELECT type FROM pragma_table_info('series') ORDER BY cid").Rows.Select(r => Encoding.UTF8.GetString((byte[])r[0])).ToList(),
         _ => throw new ArgumentException(format),
     };
+
+    private static List<string> DuckTypes(string source)
+        => [.. Duck($"SELECT column_type FROM (DESCRIBE SELECT * FROM {source})").Rows.Select(r => Encoding.UTF8.GetString((byte[])r[0]))];
 
     /// <summary>The rows of a query on a SQLite database.</summary>
     public static (List<string> Names, List<object[]> Rows) Sqlite(string path, string sql)
