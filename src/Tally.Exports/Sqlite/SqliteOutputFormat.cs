@@ -27,6 +27,9 @@ public sealed class SqliteOutputFormat : OutputFormat
     /// <summary>The table's name.</summary>
     public const string TableName = "totals";
 
+    /// <summary>Rows of a record table inserted between looks at the cancellation token.</summary>
+    private const int CancellationCheckRows = 4096;
+
     /// <inheritdoc/>
     public override string Name => "sqlite";
 
@@ -44,6 +47,33 @@ public sealed class SqliteOutputFormat : OutputFormat
     public override Task WriteAsync(CountResult result, string path, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
+        return WriteDatabaseAsync(path, (connection, token) => FillTotalsAsync(connection, result, token), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public override bool CanWriteRecords => true;
+
+    /// <inheritdoc/>
+    public override Task WriteRecordsAsync(RecordTable table, Stream destination, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("a SQLite database is written to a file, not a stream");
+
+    /// <summary>Writes <paramref name="table"/> as a table named <see cref="RecordTable.Name"/> with typed columns (<c>TEXT</c>, <c>INTEGER</c>, <c>REAL</c>, all <c>NOT NULL</c>), its rows inserted in the order given, in one transaction.</summary>
+    /// <remarks>
+    /// As for count's totals: a new file is built under a temporary name and renamed into place; an
+    /// existing database gets its table of that name dropped and rebuilt in one transaction, every
+    /// other table kept. It is an ordinary rowid table with no key (rows may repeat a value), so
+    /// the rowid keeps the order given. Text is stored in the <see cref="KeyEscape"/> form. A real
+    /// reads back bit for bit but for <c>-0.0</c>, which SQLite itself stores as <c>0.0</c>.
+    /// </remarks>
+    public override Task WriteRecordsAsync(RecordTable table, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        return WriteDatabaseAsync(path, (connection, token) => FillRecords(connection, table, token), cancellationToken);
+    }
+
+    /// <summary>Creates or updates the database at <paramref name="path"/>: <paramref name="fill"/> builds its table inside one transaction.</summary>
+    private static Task WriteDatabaseAsync(string path, Func<SqliteConnection, CancellationToken, Task> fill, CancellationToken cancellationToken)
+    {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string target = OutputPath.Target(path);
         var status = UnixFile.Stat(target);
@@ -52,11 +82,11 @@ public sealed class SqliteOutputFormat : OutputFormat
             // SQLite itself takes a file shorter than its header for an empty database and
             // overwrites it: a short text file named out.db must be refused, not replaced.
             return IsDatabase(target)
-                ? WithMessagesAsync(path, LoadAsync(result, target, newFile: false, cancellationToken))
+                ? WithMessagesAsync(path, LoadAsync(target, newFile: false, fill, cancellationToken))
                 : throw new IOException($"{path}: is not a SQLite database; it was left as it is (give another path, or remove it)");
         }
 
-        return WithMessagesAsync(path, AtomicFile.WriteFileAsync(path, temporary => LoadAsync(result, temporary, newFile: true, cancellationToken), cancellationToken));
+        return WithMessagesAsync(path, AtomicFile.WriteFileAsync(path, temporary => LoadAsync(temporary, newFile: true, fill, cancellationToken), cancellationToken));
     }
 
     /// <summary>Whether the file starts with SQLite's header string.</summary>
@@ -84,7 +114,7 @@ public sealed class SqliteOutputFormat : OutputFormat
         }
     }
 
-    private static async Task LoadAsync(CountResult result, string file, bool newFile, CancellationToken cancellationToken)
+    private static async Task LoadAsync(string file, bool newFile, Func<SqliteConnection, CancellationToken, Task> fill, CancellationToken cancellationToken)
     {
         var builder = new SqliteConnectionStringBuilder
         {
@@ -109,24 +139,79 @@ public sealed class SqliteOutputFormat : OutputFormat
             var transaction = connection.BeginTransaction();
             await using (transaction.ConfigureAwait(false))
             {
-                Execute(connection, $"DROP TABLE IF EXISTS {TableName}; CREATE TABLE {TableName} (ngram TEXT PRIMARY KEY, total INTEGER NOT NULL) WITHOUT ROWID;");
-                using var insert = new RowInserter(connection, $"INSERT INTO {TableName} (ngram, total) VALUES (?1, ?2)");
-                await result.WalkSortedAsync(
-                    (chunk, token) =>
-                    {
-                        for (int row = 0; row < chunk.Count; row++)
-                        {
-                            insert.Insert(chunk.Key(row), chunk.Total(row));
-                        }
-
-                        return ValueTask.CompletedTask;
-                    },
-                    cancellationToken).ConfigureAwait(false);
+                await fill(connection, cancellationToken).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
                 transaction.Commit();
             }
         }
     }
+
+    private static async Task FillTotalsAsync(SqliteConnection connection, CountResult result, CancellationToken cancellationToken)
+    {
+        Execute(connection, $"DROP TABLE IF EXISTS {TableName}; CREATE TABLE {TableName} (ngram TEXT PRIMARY KEY, total INTEGER NOT NULL) WITHOUT ROWID;");
+        using var insert = new RowInserter(connection, $"INSERT INTO {TableName} (ngram, total) VALUES (?1, ?2)");
+        await result.WalkSortedAsync(
+            (chunk, token) =>
+            {
+                for (int row = 0; row < chunk.Count; row++)
+                {
+                    insert.Insert(chunk.Key(row), chunk.Total(row));
+                }
+
+                return ValueTask.CompletedTask;
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private static Task FillRecords(SqliteConnection connection, RecordTable table, CancellationToken cancellationToken)
+    {
+        string name = Identifier(table.Name);
+        string columns = string.Join(", ", table.Columns.Select(c => $"{Identifier(c.Name)} {SqlType(c.Kind)} NOT NULL"));
+        Execute(connection, $"DROP TABLE IF EXISTS {name}; CREATE TABLE {name} ({columns});");
+        using var insert = connection.CreateCommand();
+        insert.CommandText = $"INSERT INTO {name} VALUES ({string.Join(", ", table.Columns.Select((_, i) => $"${i}"))})";
+        var parameters = table.Columns.Select((c, i) => insert.Parameters.Add($"${i}", ParameterType(c.Kind))).ToArray();
+        insert.Prepare();
+        for (int row = 0; row < table.RowCount; row++)
+        {
+            if (row % CancellationCheckRows == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            for (int column = 0; column < parameters.Length; column++)
+            {
+                var values = table.Columns[column];
+                parameters[column].Value = values.Kind switch
+                {
+                    RecordKind.Text => RecordCells.EscapedText(values.TextAt(row)),
+                    RecordKind.Integer => values.IntegerAt(row),
+                    _ => values.RealAt(row),
+                };
+            }
+
+            insert.ExecuteNonQuery();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private static string SqlType(RecordKind kind) => kind switch
+    {
+        RecordKind.Text => "TEXT",
+        RecordKind.Integer => "INTEGER",
+        _ => "REAL",
+    };
+
+    private static SqliteType ParameterType(RecordKind kind) => kind switch
+    {
+        RecordKind.Text => SqliteType.Text,
+        RecordKind.Integer => SqliteType.Integer,
+        _ => SqliteType.Real,
+    };
+
+    /// <summary><paramref name="name"/> as a quoted SQL identifier: any name, a quote doubled.</summary>
+    private static string Identifier(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static void Execute(SqliteConnection connection, string sql)
     {
