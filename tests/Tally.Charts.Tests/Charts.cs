@@ -23,7 +23,7 @@ internal static class Charts
     public static double Fraction(int year, int line)
     {
         double t = (year - 1800) / 200.0;
-        double trend = line % 3 switch
+        double trend = (line % 3) switch
         {
             0 => 1.0 / (1 + Math.Exp(-10 * (t - 0.5))),
             1 => 1 - t * 0.7,
