@@ -136,12 +136,15 @@ internal static class ChartRenderer
 
     private static void SetYears(Plot plot, double[] years)
     {
-        plot.Axes.Bottom.TickGenerator = new NumericAutomatic { LabelFormatter = AxisTicks.Year, IntegerTicksOnly = true };
         if (years.Length == 0)
         {
+            // No years: an axis without ticks, rather than years 0 and 1.
+            plot.Axes.Bottom.TickGenerator = new NumericManual();
             plot.Axes.SetLimitsX(0, 1);
             return;
         }
+
+        plot.Axes.Bottom.TickGenerator = new NumericAutomatic { LabelFormatter = AxisTicks.Year, IntegerTicksOnly = true };
 
         double first = years.Min();
         double last = years.Max();
