@@ -167,6 +167,9 @@ public sealed partial class SeriesChartTests : IDisposable
         { "all zero", [1900, 1901, 1902], [[0, 0, 0]] },
         { "negative", [1900, 1901], [[-1, 1]] },
         { "not a number", [1900, 1901, 1902], [[1, double.NaN, 2]] },
+        { "infinite", [1900, 1901, 1902], [[1, double.PositiveInfinity, double.NegativeInfinity]] },
+        { "nothing finite", [1900, 1901], [[double.NaN, double.NaN]] },
+        { "huge", [1900, 1901], [[0, 1e300]] },
     };
 
     [Theory]
@@ -254,6 +257,7 @@ public sealed partial class SeriesChartTests : IDisposable
     [InlineData(0, 1.05, "0.0", "1.0")]
     [InlineData(0, 7.35, "0", "7")]
     [InlineData(-2, 2, "-2.0", "2.0")]
+    [InlineData(0, 1.05e300, "0E+0", "1E+300")]
     public void AxisTicks_HaveTheDecimalsTheirStepNeeds(double low, double high, string first, string last)
     {
         var labels = AxisTicks.Between(low, high).Select(tick => tick.Label).ToList();

@@ -13,6 +13,9 @@ internal static class AxisTicks
     /// <summary>About how many steps the axis is cut into.</summary>
     private const int TargetSteps = 8;
 
+    /// <summary>The largest value labelled in plain digits.</summary>
+    private const double LargestPlain = 1e15;
+
     /// <summary>A round step (1, 2 or 5 times a power of ten) that cuts <paramref name="range"/> into at most about <see cref="TargetSteps"/> steps.</summary>
     public static double Step(double range)
     {
@@ -30,7 +33,10 @@ internal static class AxisTicks
     public static IEnumerable<(double Value, string Label)> Between(double low, double high)
     {
         double step = Step(high - low);
-        string format = "N" + Decimals(step).ToString(CultureInfo.InvariantCulture);
+        // Past a million billion (no corpus counts so many), plain digits would be wider than the chart.
+        string format = Math.Max(Math.Abs(low), Math.Abs(high)) >= LargestPlain
+            ? "0.###E+0"
+            : "N" + Decimals(step).ToString(CultureInfo.InvariantCulture);
         // Counting steps (not adding them up) keeps rounding error from growing along the axis.
         for (long i = (long)Math.Ceiling(low / step); i * step <= high * (1 + 1e-12); i++)
         {

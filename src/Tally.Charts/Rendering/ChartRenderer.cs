@@ -59,8 +59,7 @@ internal static class ChartRenderer
     private static Plot Draw(SeriesChart chart)
     {
         var plot = new Plot();
-        string font = ChartFonts.Base;
-        plot.Font.Set(font);
+        plot.Font.Set(ChartFonts.Base);
         // Font.Set also names the font for the whole legend, which would override each item's own.
         plot.Legend.FontName = null;
 
@@ -72,7 +71,9 @@ internal static class ChartRenderer
         for (int i = 0; i < chart.Lines.Count; i++)
         {
             var line = chart.Lines[i];
-            double[] values = line.Values.Select(value => value * factor).ToArray();
+            // A value that is not a finite number (NaN, or an infinity from a zero total) is left
+            // out of the line, not drawn off the chart.
+            double[] values = line.Values.Select(value => double.IsFinite(value * factor) ? value * factor : double.NaN).ToArray();
             foreach (double value in values.Where(double.IsFinite))
             {
                 low = Math.Min(low, value);
