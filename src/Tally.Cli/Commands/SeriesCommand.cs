@@ -185,7 +185,8 @@ internal static class SeriesCommand
             0 => "no input",
             1 => Path.GetFileName(sources[0].Name),
             2 => $"{Path.GetFileName(sources[0].Name)}, {Path.GetFileName(sources[1].Name)}",
-            _ => $"{Path.GetFileName(sources[0].Name)}, {Path.GetFileName(sources[1].Name)} and {sources.Count - 2} more",
+            _ when settings.Inputs is [var folder] && Directory.Exists(folder) => $"{sources.Count} files in {folder}",
+            _ => $"{Path.GetFileName(sources[0].Name)} and {sources.Count - 1} more files",
         };
         string smoothing = query.Smoothing == 0 ? "no smoothing" : string.Create(CultureInfo.InvariantCulture, $"smoothing {query.Smoothing}");
         return KeyTextPrintable($"{inputs} ({smoothing}{(settings.Format.IgnoreCase ? ", case-insensitive" : "")})");
