@@ -1,7 +1,9 @@
 using System.Text;
 using Tally.Engine;
 using Tally.Executors.Processes;
+using Tally.Formats.Filters;
 using Tally.Mapping;
+using Tally.Series;
 using Tally.Sources;
 using Tally.Testing;
 using Tally.Tests.Support;
@@ -62,6 +64,36 @@ public sealed class ReadmeExamplesTests : IDisposable
 
         Assert.Equal(42, result.GetTotal("Aardvark"));
         Assert.Equal("Aardvark\t42\nabc\t3000000000\nbee\t2\n", await File.ReadAllTextAsync("totals.tsv"));
+    }
+
+    [Fact]
+    public async Task SeriesOfTwoWords()
+    {
+        _folder.Write("totalcounts-1", " \t1999,100,1,1\t2000,1000,1,1\t2001,60,1,1"u8.ToArray());
+
+        var query = new SeriesQuery
+        {
+            Words = ["Aardvark", "bee"],
+            Filter = new NgramFilter { Years = new YearRange(1999, 2001) },
+            Totals = [TotalCounts.Read("totalcounts-1")],         // optional: values become relative frequencies
+            Smoothing = 0,
+        };
+        var job = SeriesJob.Start(InputResolver.Resolve(["data/"]), query);
+
+        await foreach (var done in job.Completions)               // in completion order, as a count's
+            Console.WriteLine($"{done.Name}: {done.Rows:N0} rows");
+
+        var series = await job;
+        foreach (var ngram in series.Series)
+            Console.WriteLine($"{ngram.Ngram}: {string.Join(" ", ngram.MatchCounts)} / {string.Join(" ", ngram.RelativeFrequencies!)}");
+        await Tally.Output.OutputFormatRegistry.Tsv.WriteRecordsAsync(series.ToRecords(), "series.tsv");  // or CSV, JSON Lines, Parquet...
+
+        Assert.Equal([1999L, 2000, 2001], series.Years);
+        Assert.Equal([5L, 7, 30], series.Series[0].MatchCounts);
+        Assert.Equal([0.05, 0.007, 0.5], series.Series[0].RelativeFrequencies!);
+        Assert.Equal([0L, 0, 0], series.Series[1].MatchCounts);
+        Assert.Equal("ngram\tyear\tmatch_count\trelative_frequency\nAardvark\t1999\t5\t0.05\nAardvark\t2000\t7\t0.007\nAardvark\t2001\t30\t0.5\n"
+            + "bee\t1999\t0\t0.0\nbee\t2000\t0\t0.0\nbee\t2001\t0\t0.0\n", await File.ReadAllTextAsync("series.tsv"));
     }
 
     [Fact]
