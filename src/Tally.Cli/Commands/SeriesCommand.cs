@@ -124,7 +124,7 @@ internal static class SeriesCommand
             }
         }
 
-        var sources = await CountCommand.ResolveSourcesAsync(settings, options, environment, query.Format).ConfigureAwait(false);
+        var sources = await CountCommand.ResolveSourcesAsync(settings, options, environment, query.Format, "series").ConfigureAwait(false);
         if (chart.Path is { } chartPath)
         {
             OutputFiles.CheckNotAnInput("--chart", chartPath, sources);
