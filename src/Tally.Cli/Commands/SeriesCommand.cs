@@ -276,7 +276,7 @@ internal static class SeriesCommand
         rows.Advance(written);
     }
 
-    /// <summary>The queries of <c>--words-file</c>: one per line, blank lines passed over, bytes kept as they are.</summary>
+    /// <summary>The queries of <c>--words-file</c>: one per line, blank lines passed over, spaces and a CR at the ends dropped, bytes kept as they are.</summary>
     private static List<string> ReadWords(string? path)
     {
         if (path is null)
@@ -307,7 +307,9 @@ internal static class SeriesCommand
                 line = line[..^1];
             }
 
-            if (!line.Trim((byte)' ').IsEmpty)
+            // Spaces at a line's ends are an editor's leftovers, as a CR is: no ngram has them.
+            line = line.Trim((byte)' ');
+            if (!line.IsEmpty)
             {
                 words.Add(UnixName.Decode(line));
             }
