@@ -195,6 +195,36 @@ public sealed class SeriesCommandTests : IDisposable
         Assert.Contains(expected, v => v == 0);
     }
 
+    /// <summary>Real v2 rows over the real 2012 totals: each value is the row's match_count over the year's total, both read from the files here.</summary>
+    [Fact]
+    public async Task RealV2Rows_WithTheV2Totals_AreCountOverTotal()
+    {
+        string rows = RealData("v2-eng-1gram-20120701-1-years1800-1999.tsv");
+        string totalsPath = RealData("googlebooks-eng-all-totalcounts-20120701.txt");
+        var counts = File.ReadLines(rows).Select(l => l.Split('\t')).Where(f => f[0] is "1817" or "1900" && long.Parse(f[1], CultureInfo.InvariantCulture) is >= 1810 and <= 1819)
+            .ToDictionary(f => (f[0], long.Parse(f[1], CultureInfo.InvariantCulture)), f => long.Parse(f[2], CultureInfo.InvariantCulture));
+        var totals = File.ReadAllText(totalsPath).Split(['\t', '\n', ' ', '\r'], StringSplitOptions.RemoveEmptyEntries).Select(r => r.Split(','))
+            .ToDictionary(r => long.Parse(r[0], CultureInfo.InvariantCulture), r => long.Parse(r[1], CultureInfo.InvariantCulture));
+
+        var run = await _cli.RunAsync(["series", rows, "-w", "1817", "-w", "1900", "--totals", totalsPath, "--years", "1810-1819", "--quiet"]);
+
+        Assert.Equal(0, run.ExitCode);
+        var (header, table) = Wide(run.Out);
+        Assert.Equal(["year", "1817", "1900"], header);
+        Assert.Equal(10, table.Count);
+        foreach (var row in table)
+        {
+            long year = long.Parse(row[0], CultureInfo.InvariantCulture);
+            for (int s = 0; s < 2; s++)
+            {
+                double expected = (double)counts.GetValueOrDefault((header[s + 1], year)) / totals[year];
+                Assert.Equal(expected, double.Parse(row[s + 1], CultureInfo.InvariantCulture));
+            }
+        }
+
+        Assert.Contains(table, r => r[1] != "0");
+    }
+
     // ---- 3. v2 and v3, formats and filters ----
 
     /// <summary>The expected tables of the tiny model under each filter, written by hand.</summary>
@@ -546,12 +576,12 @@ public sealed class SeriesCommandTests : IDisposable
 
     // ---- 6. --words-file ----
 
-    /// <summary>One query per line, blank lines skipped, CRLF taken, bytes that are not UTF-8 kept: the same table as the same words given with -w.</summary>
+    /// <summary>One query per line, blank lines skipped, CRLF and spaces at the ends taken off, bytes that are not UTF-8 kept: the same table as the same words given with -w.</summary>
     [Fact]
     public async Task WordsFile_GivesWhatTheSameWordsWithDashWGive()
     {
         File.WriteAllBytes(_cli.PathOf("rows.tsv"), [.. "caf"u8, 0xE9, .. "\t2000\t3\t1\nfor ever\t2000\t5\t1\nplain\t2001\t2\t1\n"u8]);
-        File.WriteAllBytes(_cli.PathOf("words.txt"), [.. "caf"u8, 0xE9, .. "\r\n\r\n   \nfor ever\r\n\nplain\nabsent"u8]);
+        File.WriteAllBytes(_cli.PathOf("words.txt"), [.. "caf"u8, 0xE9, .. "\r\n\r\n   \nfor ever\r\n\n  plain \r\nabsent"u8]);
 
         using var fromFile = TallyProcess.Start(_cli.Folder, ["series", "rows.tsv", "--words-file", "words.txt", "--quiet"]);
         using var fromArgs = TallyProcess.StartInShell(_cli.Folder, "series rows.tsv -w \"$(printf 'caf\\351')\" -w 'for ever' -w plain -w absent --quiet");
@@ -591,6 +621,38 @@ public sealed class SeriesCommandTests : IDisposable
     }
 
     // ---- 7. Exit codes and messages ----
+
+    /// <summary>A query spaced as no ngram row is could only give zeros: it is refused, naming it.</summary>
+    [Theory]
+    [InlineData("apple ")]
+    [InlineData(" apple")]
+    [InlineData("for  ever")]
+    public async Task Word_SpacedAsNoNgramIs_ExitsTwo(string word)
+    {
+        string input = _cli.Write("tiny.tsv", TinyV2);
+
+        var run = await _cli.RunAsync(["series", input, "-w", word]);
+
+        AssertOneLineError(run, 2, $"-w (or --words-file) \"{word}\": an ngram to look up has its words separated by single spaces");
+    }
+
+    /// <summary>A file that is plainly not Ngram rows is named before any work, with a hint that fits series (which has no other format to offer).</summary>
+    [Fact]
+    public async Task NotNgramRows_IsNamed_WithASeriesHint()
+    {
+        string csv = _cli.Write("table.csv", "a,b,c\n1,2,3\n");
+        string input = _cli.Write("tiny.tsv", TinyV2);
+
+        var run = await _cli.RunAsync(["series", input, csv, "-w", "apple"]);
+        var leftOut = await _cli.RunAsync(["series", input, csv, "-w", "apple", "--skip-bad-files", "--quiet"]);
+
+        AssertOneLineError(run, 1, "looks like CSV");
+        Assert.Contains("tally series reads Google Books Ngram v2 or v3 rows", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--format tsv", run.Error, StringComparison.Ordinal);
+        Assert.Equal(0, leftOut.ExitCode);
+        Assert.Equal("year\tapple\n1999\t2\n2000\t0\n2001\t5\n", leftOut.Out);
+        Assert.Contains("left out", leftOut.Error, StringComparison.Ordinal);
+    }
 
     [Fact]
     public async Task UsageErrors_ExitTwo_WithOneLineNamingTheFlag()
