@@ -284,20 +284,7 @@ internal static class SeriesCommand
             return [];
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new TallyInputException($"--words-file {path}: no such file");
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new TallyInputException($"--words-file {path}: no such file");
-        }
-
+        byte[] bytes = ReadFile("--words-file", path);
         var words = new List<string>();
         foreach (var range in bytes.AsSpan().Split((byte)'\n'))
         {
@@ -334,17 +321,32 @@ internal static class SeriesCommand
             path = value[2..];
         }
 
+        byte[] bytes = ReadFile("--totals", path);
         try
         {
-            return TotalCounts.Read(path, n);
+            return TotalCounts.Parse(bytes, path, n);
         }
         catch (ArgumentException e)
         {
             throw new UsageException($"--totals {value}: {e.Message.Split(" (Parameter", 2)[0]}");
         }
+    }
+
+    /// <summary>The bytes of a file an option names; when it cannot be read, an input error (exit 3) naming the option, never the runtime's bare message.</summary>
+    private static byte[] ReadFile(string option, string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new TallyInputException($"--totals {path}: no such file");
+            throw new TallyInputException($"{option} {path}: no such file");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder reads as "access denied": say what it is.
+            throw new TallyInputException($"{option} {path}: " + (Directory.Exists(path) ? "is a folder; give a file" : $"cannot be read: {e.Message}"));
         }
     }
 }
