@@ -677,6 +677,17 @@ public sealed class SeriesCommandTests : IDisposable
         string input = _cli.Write("tiny.tsv", TinyV2);
 
         AssertOneLineError(await _cli.RunAsync(["series", input, "-w", "apple", "--totals", _cli.PathOf("totalcounts-1")]), 3, "--totals");
+        AssertOneLineError(await _cli.RunAsync(["series", input, "-w", "apple", "--totals", _cli.Folder]), 3, $"--totals {_cli.Folder}: is a folder");
+        AssertOneLineError(await _cli.RunAsync(["series", input, "--words-file", _cli.Folder]), 3, $"--words-file {_cli.Folder}: is a folder");
+    }
+
+    [Fact]
+    public async Task MalformedTotals_ExitsOne_NamingFileLineAndRecord()
+    {
+        string input = _cli.Write("tiny.tsv", TinyV2);
+        string totals = _cli.Write("bad-totalcounts-1", " \t1999,10,1,1\n2000,x,1,1\n");
+
+        AssertOneLineError(await _cli.RunAsync(["series", input, "-w", "apple", "--totals", totals]), 1, $"{totals}:2: record 2: \"2000,x,1,1\"");
     }
 
     [Fact]
