@@ -788,6 +788,25 @@ public sealed class SeriesCommandTests : IDisposable
         Assert.Equal(plain.Out, other.Out);
     }
 
+    /// <summary>SIGINT mid-job: exit 130 with count's one line, no -o file, no chart, no table.</summary>
+    [Fact]
+    public async Task Sigint_MidJob_Exits130_AndWritesNothing()
+    {
+        string input = _cli.Write("tiny.tsv", TinyV2);
+        using var tally = TallyProcess.Start(_cli.Folder, ["series", input, "-", "-w", "apple", "-o", "out.csv", "--chart", "c.svg", "--verbose"]);
+
+        // The file is read; standard input, short of a block and still open, holds the job.
+        tally.WriteInput("apple\t2000\t1\t1\n"u8.ToArray(), close: false);
+        await TallyProcess.PollAsync(() => tally.ErrorLines.Any(l => l.StartsWith("tally: done ", StringComparison.Ordinal)), s_timeout, () => tally.Error);
+        await tally.SignalAsync("INT");
+
+        Assert.Equal(130, await tally.WaitForExitAsync(s_timeout));
+        Assert.StartsWith("tally: cancelled after ", tally.ErrorLines[^1], StringComparison.Ordinal);
+        Assert.Empty(tally.OutputLines);
+        Assert.False(File.Exists(_cli.PathOf("out.csv")));
+        Assert.False(File.Exists(_cli.PathOf("c.svg")));
+    }
+
     // ---- 9. Help ----
 
     [Fact]
