@@ -80,6 +80,9 @@ internal static class SeriesCommand
                 throw new UsageException($"--chart {chartPath}: give a file ending in .svg or .png");
             }
 
+            // As -o is checked: a chart that cannot be written fails now, not after the job.
+            CountSettings.CheckWritable("--chart", chartPath);
+
             if (parsed.GetValue(perMillion) && (chartPath is null || query.Totals.Count == 0))
             {
                 throw new UsageException("--per-million needs --chart and --totals");
