@@ -565,6 +565,20 @@ public sealed class SeriesCommandTests : IDisposable
         Assert.False(File.Exists(_cli.PathOf(name)));
     }
 
+    /// <summary>A chart that cannot be written fails before any work, naming --chart, as -o does.</summary>
+    [Fact]
+    public async Task Chart_InAMissingFolderOrOnAFolder_FailsFirst_NamingTheFlag()
+    {
+        string input = _cli.Write("tiny.tsv", TinyV2);
+        Directory.CreateDirectory(_cli.PathOf("taken.svg"));
+
+        var missing = await _cli.RunAsync(["series", input, "-w", "apple", "--chart", _cli.PathOf("nowhere/c.svg")]);
+        var folder = await _cli.RunAsync(["series", input, "-w", "apple", "--chart", _cli.PathOf("taken.svg")]);
+
+        AssertOneLineError(missing, 3, $"--chart {_cli.PathOf("nowhere/c.svg")}: the folder {_cli.PathOf("nowhere")} does not exist");
+        AssertOneLineError(folder, 2, $"--chart {_cli.PathOf("taken.svg")}: is a folder");
+    }
+
     [Fact]
     public async Task PerMillion_WithoutChartOrTotals_ExitsTwo()
     {
