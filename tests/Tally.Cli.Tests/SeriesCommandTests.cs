@@ -800,6 +800,13 @@ public sealed class SeriesCommandTests : IDisposable
         Assert.DoesNotContain("resumed from its checkpoint", other.Error, StringComparison.Ordinal);
         Assert.Contains("counted again", other.Error, StringComparison.Ordinal);
         Assert.Equal(plain.Out, other.Out);
+
+        // Thousands of words: the line saying why the checkpoint is not used stays a line.
+        string words = _cli.Write("words.txt", string.Concat(Enumerable.Range(0, 2000).Select(i => $"word{i}\n")));
+        var many = await _cli.RunAsync([.. common, "--words-file", words]);
+        Assert.Equal(0, many.ExitCode);
+        Assert.Contains("counted again", many.Error, StringComparison.Ordinal);
+        Assert.All(many.Error.Split('\n'), l => Assert.True(l.Length < 400, $"{l.Length} characters: {l[..Math.Min(l.Length, 400)]}"));
     }
 
     /// <summary>SIGINT mid-job: exit 130 with count's one line, no -o file, no chart, no table.</summary>
