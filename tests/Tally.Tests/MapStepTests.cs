@@ -23,7 +23,7 @@ public sealed class MapStepTests
     {
         var registry = MapStepRegistry.WithBuiltIns().Add(new WordCountStep());
 
-        Assert.Equal(["auto", "ngram-v2", "ngram-v3", "tsv", "word-count", "words"], registry.Names);
+        Assert.Equal(["auto", "ngram-v2", "ngram-v3", "series", "tsv", "word-count", "words"], registry.Names);
         Assert.True(registry.TryGet("ngram-v2", out var step));
         Assert.Same(NgramV2MapStep.Instance, step);
         Assert.Throws<ArgumentException>(() => registry.Add(new WordCountStep()));

@@ -22,7 +22,7 @@ public sealed class WorkerProtocolTests
 
         var hello = await session.Channel.HandshakeAsync("test", CancellationToken.None).WaitAsync(s_guard);
 
-        Assert.Equal(["auto", "ngram-v2", "ngram-v3", "tsv", "word-count", "words"], hello.MapSteps);
+        Assert.Equal(["auto", "ngram-v2", "ngram-v3", "series", "tsv", "word-count", "words"], hello.MapSteps);
         Assert.Equal(Environment.ProcessId, hello.ProcessId);
         Assert.Equal(0, await session.EndAsync());
     }

@@ -159,7 +159,7 @@ public sealed class ProcessExecutorTests : ExecutorContractTests
 
         var error = await Assert.ThrowsAsync<TallyWorkerException>(() => CountJob.Start(sources, options).Result.WaitAsync(Guard));
 
-        Assert.EndsWith("has no map step \"unknown\" (it has: auto, line-count, ngram-v2, ngram-v3, throwing, tsv, word-count, words)", error.Message, StringComparison.Ordinal);
+        Assert.EndsWith("has no map step \"unknown\" (it has: auto, line-count, ngram-v2, ngram-v3, series, throwing, tsv, word-count, words)", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(_events, e => e.Kind == WorkerEventKind.TaskSent);
         AssertNothingLeftRunning();
     }
