@@ -81,7 +81,8 @@ internal static class CountCommand
     /// typo in the tenth path fails in milliseconds instead of after the first nine are counted.
     /// </summary>
     /// <param name="format">The format the inputs are read in (<c>auto</c>, <c>ngram-v2</c>...), for the check of what each file looks like.</param>
-    internal static async Task<IReadOnlyList<DataSource>> ResolveSourcesAsync(CountSettings settings, CountOptions options, CliEnvironment environment, string format)
+    /// <param name="command">The command reading them (count, series), for what the check suggests.</param>
+    internal static async Task<IReadOnlyList<DataSource>> ResolveSourcesAsync(CountSettings settings, CountOptions options, CliEnvironment environment, string format, string command = "count")
     {
         var notes = new List<string>();
         var http = Tally.Sources.Http.HttpSourceOptions.FromEnvironment() with
@@ -104,7 +105,7 @@ internal static class CountCommand
             }
         }
 
-        sources = await InputSniff.CheckAsync(sources, format, settings.SkipBadFiles, environment.Error).ConfigureAwait(false);
+        sources = await InputSniff.CheckAsync(sources, format, settings.SkipBadFiles, environment.Error, command).ConfigureAwait(false);
         OutputFiles.CheckNotAnInput("-o", settings.OutputPath, sources);
         OutputFiles.CheckNotAnInput("--rejects", settings.RejectsPath, sources);
         if (settings.Verbose)

@@ -147,7 +147,7 @@ internal sealed record CountSettings
     public const string StandardStream = "-";
 
     /// <summary>Fails now rather than after the whole count when a result file cannot be placed.</summary>
-    private static void CheckWritable(string option, string? path)
+    internal static void CheckWritable(string option, string? path)
     {
         if (path is null or StandardStream)
         {

@@ -23,7 +23,12 @@ internal static partial class InputSniff
     private const int HeadBytes = 8192;
 
     /// <summary>The sources to count, read as <paramref name="format"/>: with <paramref name="leaveOut"/>, those that look wrong are listed on stderr and dropped; otherwise they fail the run (exit 1).</summary>
-    public static async Task<IReadOnlyList<DataSource>> CheckAsync(IReadOnlyList<DataSource> sources, string format, bool leaveOut, TextWriter error)
+    /// <param name="sources">The inputs.</param>
+    /// <param name="format">The format they are read in.</param>
+    /// <param name="leaveOut">Whether a file that looks wrong is left out (--skip-bad-files) instead of failing the run.</param>
+    /// <param name="error">Where the files left out are listed.</param>
+    /// <param name="command">The command that reads them (count, series), for the hint: only count has other formats to suggest.</param>
+    public static async Task<IReadOnlyList<DataSource>> CheckAsync(IReadOnlyList<DataSource> sources, string format, bool leaveOut, TextWriter error, string command = "count")
     {
         // Under auto, v3 rows are welcome; a format other than the Ngram ones is the user's call.
         bool auto = format == AutoMapStep.StepName;
@@ -48,10 +53,14 @@ internal static partial class InputSniff
             return sources;
         }
 
+        // A series reads only Ngram rows: it has no other format to suggest.
+        bool count = command == "count";
         string what = (auto
-            ? "tally count reads Google Books Ngram v2 or v3 rows by default"
+            ? $"tally {command} reads Google Books Ngram v2 or v3 rows by default"
             : "--format ngram-v2 reads Google Books Ngram v2 rows (ngram TAB year TAB match_count TAB volume_count)")
-            + ": count only such files, for example with a glob such as 'DIR/*.gz', or give --format tsv (with --key and --value) or --format words for other files";
+            + (count
+                ? ": count only such files, for example with a glob such as 'DIR/*.gz', or give --format tsv (with --key and --value) or --format words for other files"
+                : $": give tally {command} only such files, for example with a glob such as 'DIR/*.gz'");
         if (!leaveOut)
         {
             // One line per file; the last carries what to do, and the exit code of bad data.

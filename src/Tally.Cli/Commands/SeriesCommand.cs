@@ -80,6 +80,9 @@ internal static class SeriesCommand
                 throw new UsageException($"--chart {chartPath}: give a file ending in .svg or .png");
             }
 
+            // As -o is checked: a chart that cannot be written fails now, not after the job.
+            CountSettings.CheckWritable("--chart", chartPath);
+
             if (parsed.GetValue(perMillion) && (chartPath is null || query.Totals.Count == 0))
             {
                 throw new UsageException("--per-million needs --chart and --totals");
@@ -124,7 +127,7 @@ internal static class SeriesCommand
             }
         }
 
-        var sources = await CountCommand.ResolveSourcesAsync(settings, options, environment, query.Format).ConfigureAwait(false);
+        var sources = await CountCommand.ResolveSourcesAsync(settings, options, environment, query.Format, "series").ConfigureAwait(false);
         if (chart.Path is { } chartPath)
         {
             OutputFiles.CheckNotAnInput("--chart", chartPath, sources);
@@ -276,7 +279,7 @@ internal static class SeriesCommand
         rows.Advance(written);
     }
 
-    /// <summary>The queries of <c>--words-file</c>: one per line, blank lines passed over, bytes kept as they are.</summary>
+    /// <summary>The queries of <c>--words-file</c>: one per line, blank lines passed over, spaces and a CR at the ends dropped, bytes kept as they are.</summary>
     private static List<string> ReadWords(string? path)
     {
         if (path is null)
@@ -284,20 +287,7 @@ internal static class SeriesCommand
             return [];
         }
 
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (FileNotFoundException)
-        {
-            throw new TallyInputException($"--words-file {path}: no such file");
-        }
-        catch (DirectoryNotFoundException)
-        {
-            throw new TallyInputException($"--words-file {path}: no such file");
-        }
-
+        byte[] bytes = ReadFile("--words-file", path);
         var words = new List<string>();
         foreach (var range in bytes.AsSpan().Split((byte)'\n'))
         {
@@ -307,7 +297,9 @@ internal static class SeriesCommand
                 line = line[..^1];
             }
 
-            if (!line.Trim((byte)' ').IsEmpty)
+            // Spaces at a line's ends are an editor's leftovers, as a CR is: no ngram has them.
+            line = line.Trim((byte)' ');
+            if (!line.IsEmpty)
             {
                 words.Add(UnixName.Decode(line));
             }
@@ -332,17 +324,32 @@ internal static class SeriesCommand
             path = value[2..];
         }
 
+        byte[] bytes = ReadFile("--totals", path);
         try
         {
-            return TotalCounts.Read(path, n);
+            return TotalCounts.Parse(bytes, path, n);
         }
         catch (ArgumentException e)
         {
             throw new UsageException($"--totals {value}: {e.Message.Split(" (Parameter", 2)[0]}");
         }
+    }
+
+    /// <summary>The bytes of a file an option names; when it cannot be read, an input error (exit 3) naming the option, never the runtime's bare message.</summary>
+    private static byte[] ReadFile(string option, string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new TallyInputException($"--totals {path}: no such file");
+            throw new TallyInputException($"{option} {path}: no such file");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder reads as "access denied": say what it is.
+            throw new TallyInputException($"{option} {path}: " + (Directory.Exists(path) ? "is a folder; give a file" : $"cannot be read: {e.Message}"));
         }
     }
 }

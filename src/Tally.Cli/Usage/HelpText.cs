@@ -25,6 +25,12 @@ internal static class HelpText
             "zcat big.gz | tally count - --top 5       # standard input",
             "tally count -- -odd-name.gz               # -- ends the options",
         ],
+        ["series"] =
+        [
+            "tally series samples-real/forever-1.tsv -w forever --totals samples-real/eng-totalcounts-1 --years 1500-2019",
+            "tally series data/ -w Paris -w London -i --tags drop --smoothing 3 --chart cities.svg",
+            "tally series 'data/*.gz' --words-file words.txt -o series.parquet --skip-bad",
+        ],
         ["gen"] =
         [
             "tally gen data/ --letters abc --rows 1000000 --seed 42",
@@ -83,7 +89,7 @@ internal static class HelpText
             text.Append('\n');
         }
 
-        if (command is RootCommand || command.Name == "count")
+        if (command is RootCommand || command.Name is "count" or "series")
         {
             text.Append("Exit codes:\n");
             foreach (string line in s_exitCodes)

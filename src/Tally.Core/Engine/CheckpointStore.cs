@@ -123,6 +123,9 @@ internal sealed partial class CheckpointStore
             return Task.CompletedTask;
         }, removeStale: false, cancellationToken);
 
+    /// <summary>A map step's identity in a message: escaped, and cut when long.</summary>
+    private static string Shown(string mapStep) => Formats.KeyText.Display(Platform.UnixName.Encode(mapStep));
+
     private string? Mismatch(CheckpointInfo info, SourceIdentity identity)
     {
         if (info.Source.Key != identity.Key)
@@ -132,7 +135,8 @@ internal sealed partial class CheckpointStore
 
         if (info.MapStep != _mapStep)
         {
-            return $"was made by another format or with other options ({info.MapStep}; this run: {_mapStep})";
+            // Shown cut: a series' identity carries every queried word, thousands with --words-file.
+            return $"was made by another format or with other options ({Shown(info.MapStep)}; this run: {Shown(_mapStep)})";
         }
 
         if (info.Source.Version != identity.Version)

@@ -46,7 +46,7 @@ public sealed record SeriesQuery
     }
 
     /// <summary>Checks the query; the problems are named by property, as <see cref="CountOptions"/> does.</summary>
-    /// <exception cref="CountOptionsException">No word, an empty word or one with a TAB or line end, a format or smoothing out of range, totals that fit no word.</exception>
+    /// <exception cref="CountOptionsException">No word, an empty word or one with a TAB or line end or other than single spaces between words, a format or smoothing out of range, totals that fit no word.</exception>
     public void Validate()
     {
         if (Words.Count == 0)
@@ -59,6 +59,13 @@ public sealed record SeriesQuery
             if (word.Length == 0 || word.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0 || word.Trim().Length == 0)
             {
                 throw new CountOptionsException(nameof(Words), $"\"{Formats.KeyText.Printable(word)}\": an ngram to look up must have a word and no TAB or line end");
+            }
+
+            // Ngram rows separate words by single spaces and have none at either end: a query with
+            // other spacing could never match, and would show a series of zeros without a word.
+            if (word[0] == ' ' || word[^1] == ' ' || word.Contains("  ", StringComparison.Ordinal))
+            {
+                throw new CountOptionsException(nameof(Words), $"\"{Formats.KeyText.Printable(word)}\": an ngram to look up has its words separated by single spaces, and none at either end");
             }
         }
 

@@ -169,6 +169,20 @@ public sealed class SeriesTests
         Assert.Throws<CountOptionsException>(() => (query with { Totals = [one, TotalCounts.Parse("1800,5,1,1"u8, "eng-totalcounts-1")] }).Validate());
     }
 
+    /// <summary>A query spaced as no Ngram row is (spaces at an end, two in a row) could only match nothing: it is refused, not answered with zeros.</summary>
+    [Theory]
+    [InlineData("apple ")]
+    [InlineData(" apple")]
+    [InlineData("for  ever")]
+    public void Word_SpacedAsNoNgramIs_IsRefused(string word)
+    {
+        var error = Assert.Throws<CountOptionsException>(() => new SeriesQuery { Words = ["fine", word] }.Validate());
+
+        Assert.Equal("Words", error.Option);
+        Assert.Contains("single spaces", error.Problem, StringComparison.Ordinal);
+        new SeriesQuery { Words = ["for ever", "a b c d e"] }.Validate();
+    }
+
     [Fact]
     public async Task ACountInAYearWithoutTotal_IsAnErrorNamingTheYear_AndAYearWithoutEitherIsZero()
     {
