@@ -3,6 +3,7 @@ using System.Globalization;
 using Tally.Cluster;
 using Tally.Mapping;
 #endif
+using Tally.Cli.Rendering;
 using Tally.Execution;
 
 namespace Tally.Cli.Commands;
@@ -29,8 +30,8 @@ internal static class ClusterSupport
         return TimeSpan.FromSeconds(value * factor);
     }
 
-    /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>.</summary>
-    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout)
+    /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>; its nodes are shown through <paramref name="lines"/>, when given.</summary>
+    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null)
     {
 #if TALLY_CLUSTER
         ClusterAddress address;
@@ -43,7 +44,7 @@ internal static class ClusterSupport
             throw new UsageException($"--cluster {cluster}: {e.Message}; expected HOST:PORT or redis://HOST:PORT");
         }
 
-        return new ClusterExecutor(new ClusterExecutorOptions
+        var executor = new ClusterExecutor(new ClusterExecutorOptions
         {
             Cluster = address,
             Nodes = nodes,
@@ -51,8 +52,10 @@ internal static class ClusterSupport
             StallTimeout = EnvironmentSeconds("TALLY_CLUSTER_STALL_SECONDS") ?? TimeSpan.FromSeconds(60),
             NodesGoneGrace = EnvironmentSeconds("TALLY_CLUSTER_GRACE_SECONDS") ?? TimeSpan.FromSeconds(15),
         });
+        lines?.Attach(() => [.. executor.Nodes.Select(n => new NodeLine(n.Address, n.Slots, n.Running, n.Done, n.IsAlive))]);
+        return executor;
 #else
-        _ = (cluster, nodes, joinTimeout);
+        _ = (cluster, nodes, joinTimeout, lines);
         throw new TallyInputException(Missing);
 #endif
     }

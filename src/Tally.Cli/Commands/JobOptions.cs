@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tally.Cli.Rendering;
 using Tally.Execution;
 using Tally.Executors.Threads;
 
@@ -114,7 +115,12 @@ internal sealed class JobOptions
 
     /// <summary>With <c>--cluster</c>, the settings and executors that run the job on the cluster; otherwise both unchanged.</summary>
     public (CountSettings Settings, ExecutorRegistry Executors) WithCluster(ParseResult parsed, CountSettings settings, CliEnvironment environment)
+        => WithCluster(parsed, settings, environment, out _);
+
+    /// <summary>As above, and with <c>--cluster</c> the live display's lines for the nodes (null without).</summary>
+    public (CountSettings Settings, ExecutorRegistry Executors) WithCluster(ParseResult parsed, CountSettings settings, CliEnvironment environment, out NodeLines? nodes)
     {
+        nodes = null;
         if (parsed.GetValue(Cluster) is { } address)
         {
             // The cluster executor is built per job from its address; --executor names the rest.
@@ -125,7 +131,8 @@ internal sealed class JobOptions
                 throw new UsageException($"--nodes {wanted}: must be at least 1");
             }
 
-            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout));
+            var lines = nodes = new NodeLines();
+            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines));
             return (settings with { Executor = "cluster" }, executors);
         }
 

@@ -54,7 +54,11 @@ public sealed class ClusterExecutor : Executor
     /// <summary>The options.</summary>
     public ClusterExecutorOptions Options { get; }
 
-    /// <summary>The nodes of the running job, as last seen; empty before the job starts.</summary>
+    /// <summary>
+    /// The nodes of the running job, as last seen: every node that joined, alive or dead, in the
+    /// order they joined; empty before the coordinator starts. Safe to read from any thread: each
+    /// read returns a snapshot the dispatch loop published whole (every 200 ms at most).
+    /// </summary>
     public IReadOnlyList<NodeStatus> Nodes
     {
         get
@@ -197,7 +201,9 @@ public sealed class ClusterExecutor : Executor
         var deadline = DateTime.UtcNow + Options.JoinTimeout;
         while (true)
         {
-            int joined = membership.LiveNodes(self).Count;
+            var live = membership.LiveNodes(self);
+            int joined = live.Count;
+            Publish([.. live.Select(n => new NodeStatus(n.Key.ToParsableString(), n.Value, 0, 0))]);
             if (joined >= Options.Nodes)
             {
                 return;
@@ -246,6 +252,10 @@ public sealed class ClusterExecutor : Executor
         private readonly Dictionary<int, int> _attempts = [];
         private readonly Dictionary<int, int> _failures = [];
 
+        /// <summary>Every node seen in this job and its slots, kept after it dies so its line stays on screen; <see cref="_order"/> is the order they joined.</summary>
+        private readonly Dictionary<SiloAddress, int> _known = [];
+        private readonly List<SiloAddress> _order = [];
+
         /// <summary>Keys of this job's attempts start with it, so two jobs on one standing cluster never share an activation.</summary>
         private readonly string _job = Guid.NewGuid().ToString("N")[..12];
 
@@ -275,7 +285,16 @@ public sealed class ClusterExecutor : Executor
                     }
 
                     Assign(queue, nodes, now);
-                    executor.Publish([.. nodes.Select(n => new NodeStatus(n.Key.ToParsableString(), n.Value, _busy.GetValueOrDefault(n.Key), _done.GetValueOrDefault(n.Key)))]);
+                    foreach (var (node, slots) in nodes)
+                    {
+                        if (!_known.ContainsKey(node))
+                        {
+                            _known[node] = slots;
+                            _order.Add(node);
+                        }
+                    }
+
+                    executor.Publish([.. _order.Select(n => new NodeStatus(n.ToParsableString(), _known[n], _busy.GetValueOrDefault(n), _done.GetValueOrDefault(n), nodes.ContainsKey(n)))]);
 
                     var tick = Task.Delay(s_tick, cancellationToken);
                     await Task.WhenAny([tick, .. _running.Keys]).ConfigureAwait(false);
