@@ -36,7 +36,14 @@ public sealed record ClusterExecutorOptions
 /// <param name="Node">The node's name (its silo address).</param>
 /// <param name="Attempt">0 for the first attempt.</param>
 /// <param name="Reason">Why an attempt was lost or rejected; empty otherwise.</param>
-public sealed record ClusterEvent(ClusterEventKind Kind, string Source, string Node, int Attempt, string Reason);
+public sealed record ClusterEvent(ClusterEventKind Kind, string Source, string Node, int Attempt, string Reason)
+{
+    /// <summary>For <see cref="ClusterEventKind.Completed"/>: the table's encoded bytes that came from the node.</summary>
+    public long TableBytes { get; init; }
+
+    /// <summary>For <see cref="ClusterEventKind.Completed"/>: from the table's first chunk to its last, decoded (encoding on the node, the network, decoding here).</summary>
+    public TimeSpan TableTime { get; init; }
+}
 
 /// <summary>The kinds of <see cref="ClusterEvent"/>.</summary>
 public enum ClusterEventKind

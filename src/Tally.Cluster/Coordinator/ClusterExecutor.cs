@@ -384,7 +384,7 @@ public sealed class ClusterExecutor : Executor
                     }
 
                     _done[attempt.Node] = _done.GetValueOrDefault(attempt.Node) + 1;
-                    _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Completed, task.Name, node, attempt.Number, ""));
+                    _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Completed, task.Name, node, attempt.Number, "") { TableBytes = result.TableBytes, TableTime = result.TableTime });
                     break;
 
                 case AttemptKind.Cancelled:
@@ -426,6 +426,8 @@ public sealed class ClusterExecutor : Executor
             var rejected = new List<RejectedRow>();
             Pipe? pipe = null;
             Task<Aggregation.CountTable>? decoding = null;
+            long tableBytes = 0;
+            long tableStart = 0;
             IAsyncEnumerator<TaskReport>? enumerator = null;
             Task<bool>? pending = null;
             try
@@ -472,8 +474,10 @@ public sealed class ClusterExecutor : Executor
                                     using var stream = reader.AsStream();
                                     return CountTableCodec.Read(stream);
                                 }, CancellationToken.None);
+                                tableStart = System.Diagnostics.Stopwatch.GetTimestamp();
                             }
 
+                            tableBytes += report.Data?.Length ?? 0;
                             await pipe.Writer.WriteAsync(report.Data, either.Token).ConfigureAwait(false);
                             break;
                         case ReportKind.Done:
@@ -488,7 +492,8 @@ public sealed class ClusterExecutor : Executor
                                 table = await decoding!.ConfigureAwait(false);
                             }
 
-                            return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected);
+                            var tableTime = tableStart == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(tableStart);
+                            return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected) with { TableBytes = tableBytes, TableTime = tableTime };
                         case ReportKind.Failed:
                             return AttemptResult.Failed(report.ToException(attempt.Node.ToParsableString(), order.MapStep), report.IsBroken, report.Figures.ToSourceFigures());
                     }
@@ -585,6 +590,11 @@ public sealed class ClusterExecutor : Executor
         public static readonly AttemptResult Cancelled = new(AttemptKind.Cancelled);
 
         public IReadOnlyList<RejectedRow> Rejected => RejectedRows ?? [];
+
+        /// <summary>The encoded table's size and the time from its first chunk to its last, decoded: the transfer figures of <c>--verbose</c>.</summary>
+        public long TableBytes { get; init; }
+
+        public TimeSpan TableTime { get; init; }
 
         public static AttemptResult Counted(Aggregation.CountTable table, SourceFigures figures, IReadOnlyList<RejectedRow> rejected) => new(AttemptKind.Outcome, table, Figures: figures, RejectedRows: rejected);
 

@@ -88,3 +88,27 @@ public sealed class NodeLinesTests
         return frame with { Tick = 3 };
     }
 }
+
+/// <summary>The <c>--verbose</c> line per cluster task, from events made here: no cluster is started.</summary>
+public sealed class ClusterTaskLinesTests
+{
+    [Fact]
+    public void Completed_SaysTheNodeTheTableAndItsRate()
+    {
+        var e = new Tally.Cluster.ClusterEvent(Tally.Cluster.ClusterEventKind.Completed, "/data/a.gz", "127.0.0.1:11112@123456", 0, "")
+        {
+            TableBytes = 4_000_000,
+            TableTime = TimeSpan.FromSeconds(2),
+        };
+
+        Assert.Equal("node 127.0.0.1:11112: finished /data/a.gz; table 4.0 MB in 2.00 s (2.0 MB/s)", Commands.ClusterSupport.Describe(e));
+    }
+
+    [Fact]
+    public void Lost_SaysTheAttemptAndWhy()
+    {
+        var e = new Tally.Cluster.ClusterEvent(Tally.Cluster.ClusterEventKind.Lost, "a.gz", "127.0.0.1:11112@1", 1, "SiloUnavailableException: gone");
+
+        Assert.Equal("node 127.0.0.1:11112: lost a.gz (attempt 2), to run again: SiloUnavailableException: gone", Commands.ClusterSupport.Describe(e));
+    }
+}
