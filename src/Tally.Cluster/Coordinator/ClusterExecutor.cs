@@ -285,16 +285,7 @@ public sealed class ClusterExecutor : Executor
                     }
 
                     Assign(queue, nodes, now);
-                    foreach (var (node, slots) in nodes)
-                    {
-                        if (!_known.ContainsKey(node))
-                        {
-                            _known[node] = slots;
-                            _order.Add(node);
-                        }
-                    }
-
-                    executor.Publish([.. _order.Select(n => new NodeStatus(n.ToParsableString(), _known[n], _busy.GetValueOrDefault(n), _done.GetValueOrDefault(n), nodes.ContainsKey(n)))]);
+                    PublishNodes(nodes);
 
                     var tick = Task.Delay(s_tick, cancellationToken);
                     await Task.WhenAny([tick, .. _running.Keys]).ConfigureAwait(false);
@@ -305,6 +296,9 @@ public sealed class ClusterExecutor : Executor
                         _busy[attempt.Node]--;
                         Handle(attempt, await finished.ConfigureAwait(false), queue);
                     }
+
+                    // Again after the results, so the last state (every task done) is what stays.
+                    PublishNodes(nodes);
                 }
             }
             finally
@@ -313,6 +307,21 @@ public sealed class ClusterExecutor : Executor
                 await _stop.CancelAsync().ConfigureAwait(false);
                 await Task.WhenAll(_running.Keys).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>Publishes every node seen in this job, alive or not, with its tasks running and done.</summary>
+        private void PublishNodes(Dictionary<SiloAddress, int> live)
+        {
+            foreach (var (node, slots) in live)
+            {
+                if (!_known.ContainsKey(node))
+                {
+                    _known[node] = slots;
+                    _order.Add(node);
+                }
+            }
+
+            executor.Publish([.. _order.Select(n => new NodeStatus(n.ToParsableString(), _known[n], _busy.GetValueOrDefault(n), _done.GetValueOrDefault(n), live.ContainsKey(n)))]);
         }
 
         /// <summary>Sends queued tasks to the nodes with the most free slots, skipping the node a task just failed on when another is free.</summary>
