@@ -36,7 +36,14 @@ public sealed record ClusterExecutorOptions
 /// <param name="Node">The node's name (its silo address).</param>
 /// <param name="Attempt">0 for the first attempt.</param>
 /// <param name="Reason">Why an attempt was lost or rejected; empty otherwise.</param>
-public sealed record ClusterEvent(ClusterEventKind Kind, string Source, string Node, int Attempt, string Reason);
+public sealed record ClusterEvent(ClusterEventKind Kind, string Source, string Node, int Attempt, string Reason)
+{
+    /// <summary>For <see cref="ClusterEventKind.Completed"/>: the table's encoded bytes that came from the node.</summary>
+    public long TableBytes { get; init; }
+
+    /// <summary>For <see cref="ClusterEventKind.Completed"/>: from the table's first chunk to its last, decoded (encoding on the node, the network, decoding here).</summary>
+    public TimeSpan TableTime { get; init; }
+}
 
 /// <summary>The kinds of <see cref="ClusterEvent"/>.</summary>
 public enum ClusterEventKind
@@ -54,9 +61,14 @@ public enum ClusterEventKind
     Rejected,
 }
 
-/// <summary>A node as the coordinator sees it: its name, slots, and tasks running and done.</summary>
-/// <param name="Name">The node's silo address.</param>
+/// <summary>A node as the coordinator sees it: its address, slots, tasks running and done, and whether it is still in the cluster.</summary>
+/// <param name="Name">The node's silo address as Orleans writes it (<c>HOST:PORT@GENERATION</c>): a node restarted on the same port is another node.</param>
 /// <param name="Slots">Tasks it runs at once.</param>
 /// <param name="Running">Tasks running on it now.</param>
 /// <param name="Done">Tasks it completed in this job.</param>
-public sealed record NodeStatus(string Name, int Slots, int Running, int Done);
+/// <param name="IsAlive">False once the node has left or been declared dead; its tasks then run elsewhere, and its line stays, with what it did.</param>
+public sealed record NodeStatus(string Name, int Slots, int Running, int Done, bool IsAlive = true)
+{
+    /// <summary>The node's <c>HOST:PORT</c>: <see cref="Name"/> without the generation.</summary>
+    public string Address => Name.Split('@', 2)[0];
+}

@@ -53,7 +53,13 @@ public static class ClusterNode
                     await WaitForCoordinatorAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
                 }
 
-                await ServeOneClusterAsync(options, listen, settings, log, cancellationToken).ConfigureAwait(false);
+                if (await ServeOneClusterAsync(options, listen, settings, log, cancellationToken).ConfigureAwait(false))
+                {
+                    // Told, and out of the cluster now: the coordinator, which waited for that, is
+                    // closing its port. Wait until it has, so the node joins the next coordinator and
+                    // not this one again.
+                    await WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -68,8 +74,13 @@ public static class ClusterNode
         }
     }
 
-    /// <summary>Joins the cluster and serves it until its coordinator leaves or the node is stopped.</summary>
-    private static async Task ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, CancellationToken cancellationToken)
+    /// <summary>Joins the cluster and serves it until its coordinator leaves or the node is stopped; true when the coordinator said it was leaving.</summary>
+    /// <remarks>
+    /// The node leaves (stops its silo) before it returns, and the caller waits for the coordinator's
+    /// port to close only after that: the coordinator holds its port until its nodes are out, so a
+    /// node that waited for the port while still in the cluster made both wait out their 30 s limits.
+    /// </remarks>
+    private static async Task<bool> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, CancellationToken cancellationToken)
     {
         var signals = new NodeSignals();
         using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true, services => services.AddSingleton(settings).AddSingleton(signals));
@@ -80,7 +91,7 @@ public static class ClusterNode
             if (options.Cluster.IsRedis)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                return;
+                return false;
             }
 
             var membership = host.Services.GetRequiredService<IClusterMembershipService>();
@@ -100,14 +111,7 @@ public static class ClusterNode
                 if (gone || unreachable >= 3)
                 {
                     log?.Invoke($"node {listen}: the coordinator at {options.Cluster} left; waiting for the next");
-                    if (told)
-                    {
-                        // It is still shutting down and holds its port: wait until it is gone, so the
-                        // node joins the next coordinator and not this one again.
-                        await WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
-                    }
-
-                    return;
+                    return told;
                 }
             }
         }

@@ -94,9 +94,16 @@ public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper outpu
             var files = Enumerable.Range(0, 4).Select(i => RandomNgrams.Rows((job * 10) + i, 400)).ToArray();
             var sources = files.Select((f, i) => DataSource.FromFile(folder.Write($"j{job}-{i}", f))).ToArray();
 
-            var result = await CountJob.Start(sources, cluster.Options(2, 256)).Result.WaitAsync(s_guard);
+            var options = cluster.Options(2, 256);
+            var result = await CountJob.Start(sources, options).Result.WaitAsync(s_guard);
 
             Assert.Equal(ReferenceCount.Count(files), ReferenceCount.FromResult(result));
+
+            // What the live display's node lines read: every node, alive, idle, and each task done once.
+            var nodes = ((ClusterExecutor)options.Executor!).Nodes;
+            Assert.Equal(ClusterFixture.NodeCount, nodes.Count(n => n.IsAlive));
+            Assert.All(nodes, n => Assert.True(n.Running == 0 && n.Address.StartsWith("127.0.0.1:", StringComparison.Ordinal), n.ToString()));
+            Assert.Equal(files.Length, nodes.Sum(n => n.Done));
         }
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using Tally.Cluster;
 using Tally.Mapping;
 #endif
+using Tally.Cli.Rendering;
 using Tally.Execution;
 
 namespace Tally.Cli.Commands;
@@ -29,8 +30,8 @@ internal static class ClusterSupport
         return TimeSpan.FromSeconds(value * factor);
     }
 
-    /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>.</summary>
-    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout)
+    /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>; its nodes are shown through <paramref name="lines"/>, and what happens to each task is told to <paramref name="verbose"/> (<c>--verbose</c>), when given.</summary>
+    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null)
     {
 #if TALLY_CLUSTER
         ClusterAddress address;
@@ -43,16 +44,19 @@ internal static class ClusterSupport
             throw new UsageException($"--cluster {cluster}: {e.Message}; expected HOST:PORT or redis://HOST:PORT");
         }
 
-        return new ClusterExecutor(new ClusterExecutorOptions
+        var executor = new ClusterExecutor(new ClusterExecutorOptions
         {
             Cluster = address,
             Nodes = nodes,
             JoinTimeout = joinTimeout,
             StallTimeout = EnvironmentSeconds("TALLY_CLUSTER_STALL_SECONDS") ?? TimeSpan.FromSeconds(60),
             NodesGoneGrace = EnvironmentSeconds("TALLY_CLUSTER_GRACE_SECONDS") ?? TimeSpan.FromSeconds(15),
+            Events = verbose is null ? null : e => verbose(Describe(e)),
         });
+        lines?.Attach(() => [.. executor.Nodes.Select(n => new NodeLine(n.Address, n.Slots, n.Running, n.Done, n.IsAlive))]);
+        return executor;
 #else
-        _ = (cluster, nodes, joinTimeout);
+        _ = (cluster, nodes, joinTimeout, lines, verbose);
         throw new TallyInputException(Missing);
 #endif
     }
@@ -130,6 +134,22 @@ internal static class ClusterSupport
     }
 
 #if TALLY_CLUSTER
+    /// <summary>One <c>--verbose</c> line for a task's event; a completed one says how fast its table came back.</summary>
+    internal static string Describe(ClusterEvent e)
+    {
+        string node = $"node {e.Node.Split('@', 2)[0]}";
+        string source = TallyApp.Printable(e.Source);
+        string attempt = e.Attempt > 0 ? $" (attempt {e.Attempt + 1})" : "";
+        return e.Kind switch
+        {
+            ClusterEventKind.Started => $"{node}: started {source}{attempt}",
+            ClusterEventKind.Completed => $"{node}: finished {source}{attempt}; table {Units.Bytes(e.TableBytes)} in {Units.Seconds(e.TableTime)}"
+                + (e.TableTime > TimeSpan.Zero && e.TableBytes > 0 ? $" ({Units.Bytes((long)(e.TableBytes / e.TableTime.TotalSeconds))}/s)" : ""),
+            ClusterEventKind.Lost => $"{node}: lost {source}{attempt}, to run again: {e.Reason}",
+            _ => $"{node}: call for {source}{attempt} rejected, to retry: {e.Reason}",
+        };
+    }
+
     private static TimeSpan? EnvironmentSeconds(string name)
         => double.TryParse(Environment.GetEnvironmentVariable(name), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)

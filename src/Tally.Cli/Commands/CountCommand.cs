@@ -50,13 +50,14 @@ internal static class CountCommand
                 Top = parsed.GetValue(top),
             };
             settings.Validate();
-            var (run, executors) = job.WithCluster(parsed, settings, environment);
-            return RunAsync(run, environment, executors, cancellationToken);
+            var (run, executors) = job.WithCluster(parsed, settings, environment, out var nodes);
+            return RunAsync(run, environment, executors, cancellationToken, nodes is null ? null : [nodes]);
         });
         return command;
     }
 
-    public static async Task<int> RunAsync(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors, CancellationToken cancellationToken)
+    /// <param name="extra">Lines the live display shows beside the inputs (the nodes of a cluster), if any.</param>
+    public static async Task<int> RunAsync(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors, CancellationToken cancellationToken, IReadOnlyList<IStatusLines>? extra = null)
     {
         // The options are checked before the inputs, so that a usage error is reported as one
         // (exit 2) even when an input is missing too.
@@ -67,7 +68,7 @@ internal static class CountCommand
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);
         try
         {
-            return await RunJobAsync(job, settings, outputFormat, environment, cancellationToken).ConfigureAwait(false);
+            return await RunJobAsync(job, settings, outputFormat, environment, extra, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -190,9 +191,9 @@ internal static class CountCommand
         return $"tally: cancelled after {Units.Count(snapshot.Rows)} rows of {snapshot.Sources.Count} inputs ({finished} finished); no output was written{saved}";
     }
 
-    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, OutputFormat? outputFormat, CliEnvironment environment, CancellationToken cancellationToken)
+    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, OutputFormat? outputFormat, CliEnvironment environment, IReadOnlyList<IStatusLines>? extra, CancellationToken cancellationToken)
     {
-        var (result, live) = await WatchAsync(job, settings, environment).ConfigureAwait(false);
+        var (result, live) = await WatchAsync(job, settings, environment, extra).ConfigureAwait(false);
         var writing = TimeSpan.Zero;
         if (settings.OutputPath == CountSettings.StandardStream && outputFormat is not null)
         {
@@ -225,10 +226,10 @@ internal static class CountCommand
     /// otherwise) until it ends, then the table of inputs; returns its result and whether the
     /// live display ran.
     /// </summary>
-    internal static async Task<(CountResult Result, bool Live)> WatchAsync(CountJob job, CountSettings settings, CliEnvironment environment)
+    internal static async Task<(CountResult Result, bool Live)> WatchAsync(CountJob job, CountSettings settings, CliEnvironment environment, IReadOnlyList<IStatusLines>? extra = null)
     {
         var live = !settings.Quiet && environment.ProgressTerminal is { } terminal
-            ? new LiveProgress(terminal, job, settings.Verbose, environment.TimeProvider)
+            ? new LiveProgress(terminal, job, settings.Verbose, environment.TimeProvider, extra)
             : null;
         if (settings.Verbose)
         {

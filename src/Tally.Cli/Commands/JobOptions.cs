@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tally.Cli.Rendering;
 using Tally.Execution;
 using Tally.Executors.Threads;
 
@@ -52,7 +53,7 @@ internal sealed class JobOptions
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q") { Description = "Print no progress or summary." };
 
-    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Print a line per finished input (with the format it was read in), even when stderr is not a terminal." };
+    public Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "Print a line per finished input (with the format it was read in), even when stderr is not a terminal; with --cluster, a line per task (node, table size and transfer rate) too." };
 
     public Option<string?> Cluster { get; } = new("--cluster") { Description = "Run the map step on cluster nodes ('tally node'): listen at HOST:PORT as the coordinator, or use a standing cluster's redis://HOST:PORT." };
 
@@ -112,9 +113,10 @@ internal sealed class JobOptions
         Format = format,
     };
 
-    /// <summary>With <c>--cluster</c>, the settings and executors that run the job on the cluster; otherwise both unchanged.</summary>
-    public (CountSettings Settings, ExecutorRegistry Executors) WithCluster(ParseResult parsed, CountSettings settings, CliEnvironment environment)
+    /// <summary>With <c>--cluster</c>, the settings and executors that run the job on the cluster, and the live display's lines for its nodes; otherwise both unchanged and no lines.</summary>
+    public (CountSettings Settings, ExecutorRegistry Executors) WithCluster(ParseResult parsed, CountSettings settings, CliEnvironment environment, out NodeLines? nodes)
     {
+        nodes = null;
         if (parsed.GetValue(Cluster) is { } address)
         {
             // The cluster executor is built per job from its address; --executor names the rest.
@@ -125,7 +127,8 @@ internal sealed class JobOptions
                 throw new UsageException($"--nodes {wanted}: must be at least 1");
             }
 
-            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout));
+            var lines = nodes = new NodeLines();
+            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines, TaskLines(settings, environment)));
             return (settings with { Executor = "cluster" }, executors);
         }
 
@@ -135,5 +138,28 @@ internal sealed class JobOptions
         }
 
         return (settings, Executors);
+    }
+
+    /// <summary>
+    /// With <c>--verbose</c> and no live display (stderr not a terminal), a line per cluster task
+    /// event; on a terminal the node lines show the same, and lines written from the dispatch loop
+    /// would tear the display's redraws.
+    /// </summary>
+    private static Action<string>? TaskLines(CountSettings settings, CliEnvironment environment)
+    {
+        if (!settings.Verbose || (!settings.Quiet && environment.ProgressTerminal is not null))
+        {
+            return null;
+        }
+
+        var error = environment.Error;
+        return line =>
+        {
+            // From the dispatch loop, while the plain progress writes from its own: one line at a time.
+            lock (error)
+            {
+                error.WriteLine($"tally: {line}");
+            }
+        };
     }
 }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.CommandLine;
 using System.Globalization;
+using Tally.Cli.Rendering;
 using Tally.Execution;
 using Tally.Formats.Auto;
 using Tally.Formats.NgramV2;
@@ -88,8 +89,8 @@ internal static class SeriesCommand
                 throw new UsageException("--per-million needs --chart and --totals");
             }
 
-            var (run, executors) = job.WithCluster(parsed, settings, environment);
-            return RunAsync(run, query, new ChartRequest(chartPath, parsed.GetValue(perMillion)), environment, executors, cancellationToken);
+            var (run, executors) = job.WithCluster(parsed, settings, environment, out var nodes);
+            return RunAsync(run, query, new ChartRequest(chartPath, parsed.GetValue(perMillion)), environment, executors, cancellationToken, nodes is null ? null : [nodes]);
         });
         return command;
     }
@@ -100,7 +101,8 @@ internal static class SeriesCommand
     internal static bool IsChartPath(string path)
         => path.EndsWith(".svg", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".png", StringComparison.OrdinalIgnoreCase);
 
-    public static async Task<int> RunAsync(CountSettings settings, SeriesQuery query, ChartRequest chart, CliEnvironment environment, ExecutorRegistry executors, CancellationToken cancellationToken)
+    /// <param name="extra">Lines the live display shows beside the inputs (the nodes of a cluster), if any.</param>
+    public static async Task<int> RunAsync(CountSettings settings, SeriesQuery query, ChartRequest chart, CliEnvironment environment, ExecutorRegistry executors, CancellationToken cancellationToken, IReadOnlyList<IStatusLines>? extra = null)
     {
         SeriesMapStep step;
         try
@@ -136,7 +138,7 @@ internal static class SeriesCommand
         var job = SeriesJob.Start(sources, query, options, progress: null, cancellationToken);
         try
         {
-            var (counts, live) = await CountCommand.WatchAsync(job.Count, settings, environment).ConfigureAwait(false);
+            var (counts, live) = await CountCommand.WatchAsync(job.Count, settings, environment, extra).ConfigureAwait(false);
             var result = await job.Result.ConfigureAwait(false);
 
             var writing = TimeSpan.Zero;

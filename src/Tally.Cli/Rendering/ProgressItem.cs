@@ -14,7 +14,7 @@ namespace Tally.Cli.Rendering;
 /// </remarks>
 internal sealed record ProgressItem(string Name, long? Length, long BytesDone, long? Rows, double? RowsPerSecond, TimeSpan? Remaining)
 {
-    /// <summary>Words shown instead of the figures (<c>connecting</c>, <c>waiting for the node</c>), when set.</summary>
+    /// <summary>Words shown instead of the bar and the figures (a cluster node's <c>2/2 running, 5 done</c>), when set.</summary>
     public string? Note { get; init; }
 
     /// <summary>The fraction done, when the length is known.</summary>

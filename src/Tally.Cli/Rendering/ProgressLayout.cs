@@ -123,15 +123,16 @@ internal static class ProgressLayout
     {
         var line = new StringBuilder();
         line.Append(Shorten(item.Name, nameWidth).PadRight(nameWidth));
-        if (kept.Contains(Column.Bar))
-        {
-            line.Append("  [").Append(item.Note is null ? Bar(item.Fraction, barWidth, tick) : new string(' ', barWidth)).Append(']');
-        }
-
         if (item.Note is { } note)
         {
-            line.Append(' ').Append(note);
+            // A line with a note has no bar: the note starts where the bar would, and has its room.
+            line.Append(kept.Contains(Column.Bar) ? "  " : " ").Append(note);
             return Fit(line.ToString().TrimEnd(), width);
+        }
+
+        if (kept.Contains(Column.Bar))
+        {
+            line.Append("  [").Append(Bar(item.Fraction, barWidth, tick)).Append(']');
         }
 
         foreach (var column in new[] { Column.Percent, Column.Sizes, Column.Rows, Column.Rate, Column.Eta, Column.Spinner })

@@ -54,7 +54,11 @@ public sealed class ClusterExecutor : Executor
     /// <summary>The options.</summary>
     public ClusterExecutorOptions Options { get; }
 
-    /// <summary>The nodes of the running job, as last seen; empty before the job starts.</summary>
+    /// <summary>
+    /// The nodes of the running job, as last seen: every node that joined, alive or dead, in the
+    /// order they joined; empty before the coordinator starts. Safe to read from any thread: each
+    /// read returns a snapshot the dispatch loop published whole (every 200 ms at most).
+    /// </summary>
     public IReadOnlyList<NodeStatus> Nodes
     {
         get
@@ -197,7 +201,9 @@ public sealed class ClusterExecutor : Executor
         var deadline = DateTime.UtcNow + Options.JoinTimeout;
         while (true)
         {
-            int joined = membership.LiveNodes(self).Count;
+            var live = membership.LiveNodes(self);
+            int joined = live.Count;
+            Publish([.. live.Select(n => new NodeStatus(n.Key.ToParsableString(), n.Value, 0, 0))]);
             if (joined >= Options.Nodes)
             {
                 return;
@@ -246,6 +252,10 @@ public sealed class ClusterExecutor : Executor
         private readonly Dictionary<int, int> _attempts = [];
         private readonly Dictionary<int, int> _failures = [];
 
+        /// <summary>Every node seen in this job and its slots, kept after it dies so its line stays on screen; <see cref="_order"/> is the order they joined.</summary>
+        private readonly Dictionary<SiloAddress, int> _known = [];
+        private readonly List<SiloAddress> _order = [];
+
         /// <summary>Keys of this job's attempts start with it, so two jobs on one standing cluster never share an activation.</summary>
         private readonly string _job = Guid.NewGuid().ToString("N")[..12];
 
@@ -275,7 +285,7 @@ public sealed class ClusterExecutor : Executor
                     }
 
                     Assign(queue, nodes, now);
-                    executor.Publish([.. nodes.Select(n => new NodeStatus(n.Key.ToParsableString(), n.Value, _busy.GetValueOrDefault(n.Key), _done.GetValueOrDefault(n.Key)))]);
+                    PublishNodes(nodes);
 
                     var tick = Task.Delay(s_tick, cancellationToken);
                     await Task.WhenAny([tick, .. _running.Keys]).ConfigureAwait(false);
@@ -286,6 +296,9 @@ public sealed class ClusterExecutor : Executor
                         _busy[attempt.Node]--;
                         Handle(attempt, await finished.ConfigureAwait(false), queue);
                     }
+
+                    // Again after the results, so the last state (every task done) is what stays.
+                    PublishNodes(nodes);
                 }
             }
             finally
@@ -294,6 +307,21 @@ public sealed class ClusterExecutor : Executor
                 await _stop.CancelAsync().ConfigureAwait(false);
                 await Task.WhenAll(_running.Keys).ConfigureAwait(false);
             }
+        }
+
+        /// <summary>Publishes every node seen in this job, alive or not, with its tasks running and done.</summary>
+        private void PublishNodes(Dictionary<SiloAddress, int> live)
+        {
+            foreach (var (node, slots) in live)
+            {
+                if (!_known.ContainsKey(node))
+                {
+                    _known[node] = slots;
+                    _order.Add(node);
+                }
+            }
+
+            executor.Publish([.. _order.Select(n => new NodeStatus(n.ToParsableString(), _known[n], _busy.GetValueOrDefault(n), _done.GetValueOrDefault(n), live.ContainsKey(n)))]);
         }
 
         /// <summary>Sends queued tasks to the nodes with the most free slots, skipping the node a task just failed on when another is free.</summary>
@@ -365,7 +393,7 @@ public sealed class ClusterExecutor : Executor
                     }
 
                     _done[attempt.Node] = _done.GetValueOrDefault(attempt.Node) + 1;
-                    _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Completed, task.Name, node, attempt.Number, ""));
+                    _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Completed, task.Name, node, attempt.Number, "") { TableBytes = result.TableBytes, TableTime = result.TableTime });
                     break;
 
                 case AttemptKind.Cancelled:
@@ -407,6 +435,8 @@ public sealed class ClusterExecutor : Executor
             var rejected = new List<RejectedRow>();
             Pipe? pipe = null;
             Task<Aggregation.CountTable>? decoding = null;
+            long tableBytes = 0;
+            long tableStart = 0;
             IAsyncEnumerator<TaskReport>? enumerator = null;
             Task<bool>? pending = null;
             try
@@ -453,8 +483,10 @@ public sealed class ClusterExecutor : Executor
                                     using var stream = reader.AsStream();
                                     return CountTableCodec.Read(stream);
                                 }, CancellationToken.None);
+                                tableStart = System.Diagnostics.Stopwatch.GetTimestamp();
                             }
 
+                            tableBytes += report.Data?.Length ?? 0;
                             await pipe.Writer.WriteAsync(report.Data, either.Token).ConfigureAwait(false);
                             break;
                         case ReportKind.Done:
@@ -469,7 +501,8 @@ public sealed class ClusterExecutor : Executor
                                 table = await decoding!.ConfigureAwait(false);
                             }
 
-                            return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected);
+                            var tableTime = tableStart == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(tableStart);
+                            return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected) with { TableBytes = tableBytes, TableTime = tableTime };
                         case ReportKind.Failed:
                             return AttemptResult.Failed(report.ToException(attempt.Node.ToParsableString(), order.MapStep), report.IsBroken, report.Figures.ToSourceFigures());
                     }
@@ -566,6 +599,11 @@ public sealed class ClusterExecutor : Executor
         public static readonly AttemptResult Cancelled = new(AttemptKind.Cancelled);
 
         public IReadOnlyList<RejectedRow> Rejected => RejectedRows ?? [];
+
+        /// <summary>The encoded table's size and the time from its first chunk to its last, decoded: the transfer figures of <c>--verbose</c>.</summary>
+        public long TableBytes { get; init; }
+
+        public TimeSpan TableTime { get; init; }
 
         public static AttemptResult Counted(Aggregation.CountTable table, SourceFigures figures, IReadOnlyList<RejectedRow> rejected) => new(AttemptKind.Outcome, table, Figures: figures, RejectedRows: rejected);
 

@@ -24,7 +24,9 @@ internal sealed class NodeSettings(string name, IReadOnlyList<string> allowRoots
         try
         {
             full = Path.GetFullPath(address);
-            if (new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target)
+            // A file that is gone is checked as named: the read then fails as a local count's
+            // does, with the input error naming it, not as a refusal.
+            if (File.Exists(full) && new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target)
             {
                 full = Path.GetFullPath(target.FullName);
             }
