@@ -26,6 +26,9 @@ public sealed record ClusterExecutorOptions
     /// <summary>Attempts a source gets when nodes die or stall under it, before it fails naming the last reason.</summary>
     public int MaxAttempts { get; init; } = 5;
 
+    /// <summary>Mutual TLS with the nodes (each must be given a certificate this trusts, and trust this one); null: plain TCP, for a network that is trusted as a whole.</summary>
+    public ClusterTls? Tls { get; init; }
+
     /// <summary>Told of every attempt as it starts and ends (tests, and the CLI's verbose lines); may be null.</summary>
     public Action<ClusterEvent>? Events { get; init; }
 }

@@ -22,6 +22,9 @@ public sealed record NodeOptions
 
     /// <summary>Tasks run at once.</summary>
     public int Slots { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Mutual TLS with the coordinator and the other nodes (it must match theirs); null: plain TCP.</summary>
+    public ClusterTls? Tls { get; init; }
 }
 
 /// <summary>
@@ -44,6 +47,7 @@ public static class ClusterNode
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Slots, 1);
         var listen = options.Listen.Port == 0 ? new IPEndPoint(options.Listen.Address, ClusterAddress.FreePort(options.Listen.Address)) : options.Listen;
         var settings = new NodeSettings(listen.ToString(), options.Allow, registry);
+        var refused = Once(log);
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -51,9 +55,14 @@ public static class ClusterNode
                 if (!options.Cluster.IsRedis)
                 {
                     await WaitForCoordinatorAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+                    if (await TlsDiffersAsync(options, refused, cancellationToken).ConfigureAwait(false))
+                    {
+                        await WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
                 }
 
-                if (await ServeOneClusterAsync(options, listen, settings, log, cancellationToken).ConfigureAwait(false))
+                if (await ServeOneClusterAsync(options, listen, settings, log, refused, cancellationToken).ConfigureAwait(false))
                 {
                     // Told, and out of the cluster now: the coordinator, which waited for that, is
                     // closing its port. Wait until it has, so the node joins the next coordinator and
@@ -80,10 +89,11 @@ public static class ClusterNode
     /// port to close only after that: the coordinator holds its port until its nodes are out, so a
     /// node that waited for the port while still in the cluster made both wait out their 30 s limits.
     /// </remarks>
-    private static async Task<bool> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, CancellationToken cancellationToken)
+    private static async Task<bool> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused, CancellationToken cancellationToken)
     {
         var signals = new NodeSignals();
-        using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true, services => services.AddSingleton(settings).AddSingleton(signals));
+        using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true, services => services.AddSingleton(settings).AddSingleton(signals),
+            options.Tls, refused);
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -128,6 +138,55 @@ public static class ClusterNode
                 // Leaving a cluster whose primary is gone can fail; the node starts afresh either way.
             }
         }
+    }
+
+    /// <summary>Whether the coordinator plainly speaks TLS when this node does not, or the other way round; if so, says so through <paramref name="log"/>.</summary>
+    /// <remarks>Such a node would sit in a join that neither succeeds nor fails for minutes, and say nothing.</remarks>
+    private static async Task<bool> TlsDiffersAsync(NodeOptions options, Action<string>? log, CancellationToken cancellationToken)
+    {
+        var (answer, certificate) = await TlsProbe.ProbeAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+        if (answer == TlsProbe.Answer.Tls && options.Tls is null)
+        {
+            log?.Invoke($"cannot join {options.Cluster}: the coordinator requires TLS (it presents {certificate?.Subject}, issued by {certificate?.Issuer}) and this node has no --tls-certificate; waiting for the next coordinator");
+            return true;
+        }
+
+        if (answer == TlsProbe.Answer.Plain && options.Tls is not null)
+        {
+            log?.Invoke($"cannot join {options.Cluster}: the coordinator does not speak TLS and this node has a --tls-certificate; waiting for the next coordinator");
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="log"/>, saying each refusal once in a row: a node that cannot join retries
+    /// every second or so, and the same refusal each time would bury every other line.
+    /// </summary>
+    private static Action<string>? Once(Action<string>? log)
+    {
+        if (log is null)
+        {
+            return null;
+        }
+
+        string? last = null;
+        var gate = new Lock();
+        return line =>
+        {
+            lock (gate)
+            {
+                if (line == last)
+                {
+                    return;
+                }
+
+                last = line;
+            }
+
+            log(line);
+        };
     }
 
     private static async Task WaitForCoordinatorAsync(IPEndPoint coordinator, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Connections.Security;
 
 namespace Tally.Cluster;
 
@@ -14,7 +15,15 @@ internal static class SiloHost
     private const string ServiceId = "tally";
 
     /// <summary>A silo at <paramref name="listen"/> in the cluster of <paramref name="membership"/>, named <paramref name="name"/> (the coordinator reads a node's slots from it).</summary>
-    public static IHost Build(ClusterAddress membership, IPEndPoint listen, string name, bool hostsTasks, Action<IServiceCollection>? services = null)
+    /// <param name="membership">The coordinator's address, or the Redis table's.</param>
+    /// <param name="listen">Where this silo listens, and what it tells the others.</param>
+    /// <param name="name">The silo's name.</param>
+    /// <param name="hostsTasks">Whether map tasks may be placed here (nodes), or not (the coordinator).</param>
+    /// <param name="services">Adds services of the caller's own; may be null.</param>
+    /// <param name="tls">Mutual TLS on every silo-to-silo connection, in and out; null: plain TCP.</param>
+    /// <param name="refused">Told why a peer's certificate was refused, once per refusal; may be null.</param>
+    public static IHost Build(ClusterAddress membership, IPEndPoint listen, string name, bool hostsTasks, Action<IServiceCollection>? services = null,
+        ClusterTls? tls = null, Action<string>? refused = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ApplicationName = "tally" });
 
@@ -55,6 +64,11 @@ internal static class SiloHost
             // No gateway: nothing connects as a client; the coordinator is itself a silo, so it is
             // told of a node's death by the runtime (SiloUnavailableException), not by a timeout.
             silo.ConfigureEndpoints(listen.Address, listen.Port, gatewayPort: 0, listenOnAnyHostAddress: false);
+            if (tls is not null)
+            {
+                UseMutualTls(silo, tls, refused);
+            }
+
             if (membership.IsRedis)
             {
                 silo.UseRedisClustering($"{membership.EndPoint.Address}:{membership.EndPoint.Port}");
@@ -78,6 +92,35 @@ internal static class SiloHost
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(10));
         });
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Every connection a silo accepts or opens is TLS, and the peer must present a certificate
+    /// that <paramref name="tls"/> accepts: a silo without one, or with a stranger's, never gets
+    /// past the handshake, so it can neither join nor be sent a task nor send one.
+    /// </summary>
+    private static void UseMutualTls(ISiloBuilder silo, ClusterTls tls, Action<string>? refused)
+    {
+        silo.UseTls(tls.Certificate, o =>
+        {
+            // Required both ways: as a server, the peer that connects must present a certificate;
+            // as a client, ours is always sent (AllowCertificate would silently send none).
+            o.RemoteCertificateMode = RemoteCertificateMode.RequireCertificate;
+            o.ClientCertificateMode = RemoteCertificateMode.RequireCertificate;
+
+            // Our verdict replaces the platform's (which trusts the machine's roots and checks the
+            // host name, neither of which means anything for a cluster's own CA): see ClusterTls.
+            o.RemoteCertificateValidation = (certificate, chain, _) =>
+            {
+                if (tls.Accepts(certificate, chain, out string reason))
+                {
+                    return true;
+                }
+
+                refused?.Invoke($"refused a TLS peer: {reason}");
+                return false;
+            };
+        });
     }
 
     /// <summary>A host lifetime that does nothing: the program starts and stops the silo itself.</summary>

@@ -126,7 +126,8 @@ public sealed class NodeProcess : IDisposable
 
     public string Log => string.Join("\n", _log);
 
-    public static NodeProcess Start(ClusterAddress cluster, string allow)
+    /// <summary>Starts a node of <paramref name="cluster"/>; <paramref name="tls"/> is its certificate file and, optionally, its CA file.</summary>
+    public static NodeProcess Start(ClusterAddress cluster, string allow, params string[] tls)
     {
         int port = ClusterAddress.FreePort(IPAddress.Loopback);
         var start = new ProcessStartInfo(DotnetHost())
@@ -135,7 +136,7 @@ public sealed class NodeProcess : IDisposable
             RedirectStandardOutput = false,
             UseShellExecute = false,
         };
-        foreach (string arg in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "Tally.Cluster.Tests.dll"), "node", cluster.Text, $"127.0.0.1:{port}", allow, "2"])
+        foreach (string arg in (string[])["exec", Path.Combine(AppContext.BaseDirectory, "Tally.Cluster.Tests.dll"), "node", cluster.Text, $"127.0.0.1:{port}", allow, "2", .. tls])
         {
             start.ArgumentList.Add(arg);
         }

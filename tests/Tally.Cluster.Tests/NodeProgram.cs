@@ -11,7 +11,7 @@ namespace Tally.Cluster.Tests;
 
 /// <summary>
 /// The test assembly's entry point, used only when a test starts it as a node process
-/// (<c>dotnet exec Tally.Cluster.Tests.dll node JOIN LISTEN ALLOW SLOTS</c>); the test host never
+/// (<c>dotnet exec Tally.Cluster.Tests.dll node JOIN LISTEN ALLOW SLOTS [CERT [CA]]</c>); the test host never
 /// calls it. It hosts a node as a library user's program would, with map steps of its own:
 /// <see cref="WordCountStep"/>, and <c>slow-ngram</c>, the Ngram step with a pause per block, so a
 /// test can kill or stop a node while it holds a task.
@@ -20,11 +20,15 @@ internal static class NodeProgram
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args is not ["node", var join, var listen, var allow, var slots])
+        // Optional last: the node's --tls-certificate and --tls-ca files ("-" for none).
+        if (args is not ["node", var join, var listen, var allow, var slots, ..] || args.Length > 7)
         {
-            await Console.Error.WriteLineAsync("Tally.Cluster.Tests is run by 'dotnet test'; 'node JOIN LISTEN ALLOW SLOTS' makes it a test node.");
+            await Console.Error.WriteLineAsync("Tally.Cluster.Tests is run by 'dotnet test'; 'node JOIN LISTEN ALLOW SLOTS [CERT [CA]]' makes it a test node.");
             return 2;
         }
+
+        string? certificate = args.Length > 5 && args[5] != "-" ? args[5] : null;
+        string? authority = args.Length > 6 && args[6] != "-" ? args[6] : null;
 
         using var stop = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
@@ -39,6 +43,7 @@ internal static class NodeProgram
             Listen = ClusterAddress.ParseEndPoint(listen),
             Allow = [allow],
             Slots = int.Parse(slots, CultureInfo.InvariantCulture),
+            Tls = certificate is null ? null : ClusterTls.Load(certificate, authority, Environment.GetEnvironmentVariable(ClusterTls.PasswordVariable)),
         };
         await ClusterNode.RunAsync(options, registry, line => Console.Error.WriteLine(line), stop.Token);
         return 0;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 #if TALLY_CLUSTER
 using Tally.Cluster;
@@ -17,6 +18,33 @@ internal static class ClusterSupport
     public const string Missing = "this build of tally has no cluster support (the trimmed release build leaves Orleans out); "
         + "use an untrimmed build: dotnet publish src/Tally.Cli -c Release -o DIR";
 
+    /// <summary><c>--tls-certificate</c>, the same for <c>node</c>, <c>count</c> and <c>series</c>.</summary>
+    public static Option<string?> TlsCertificateOption() => new("--tls-certificate")
+    {
+        Description = "With a cluster: mutual TLS between coordinator and nodes, with this member's certificate and private key: a PKCS#12 file (.pfx, .p12; its password "
+            + "from the environment variable TALLY_TLS_PASSWORD) or a PEM file holding both. Every member needs one: without --tls-ca, the same one.",
+    };
+
+    /// <summary><c>--tls-ca</c>, the same for <c>node</c>, <c>count</c> and <c>series</c>.</summary>
+    public static Option<string?> TlsCaOption() => new("--tls-ca")
+    {
+        Description = "With --tls-certificate: the cluster's CA certificate (PEM or DER); a peer is accepted only if its certificate was issued by it "
+            + "(default: only if it is the same certificate as this member's).",
+    };
+
+    /// <summary>The TLS files as given; both null for plain TCP.</summary>
+    public sealed record TlsFiles(string? Certificate, string? Authority)
+    {
+        /// <summary>Fails with a usage error (exit 2) for a CA without a certificate.</summary>
+        public void Validate()
+        {
+            if (Certificate is null && Authority is not null)
+            {
+                throw new UsageException($"--tls-ca {Authority} needs --tls-certificate: a member presents its own certificate, issued by that CA");
+            }
+        }
+    }
+
     /// <summary>Parses <c>--join-timeout</c>: seconds, or a number with s, m or h.</summary>
     public static TimeSpan ParseDuration(string flag, string text)
     {
@@ -31,7 +59,7 @@ internal static class ClusterSupport
     }
 
     /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>; its nodes are shown through <paramref name="lines"/>, and what happens to each task is told to <paramref name="verbose"/> (<c>--verbose</c>), when given.</summary>
-    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null)
+    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null, TlsFiles? tls = null)
     {
 #if TALLY_CLUSTER
         ClusterAddress address;
@@ -52,17 +80,18 @@ internal static class ClusterSupport
             StallTimeout = EnvironmentSeconds("TALLY_CLUSTER_STALL_SECONDS") ?? TimeSpan.FromSeconds(60),
             NodesGoneGrace = EnvironmentSeconds("TALLY_CLUSTER_GRACE_SECONDS") ?? TimeSpan.FromSeconds(15),
             Events = verbose is null ? null : e => verbose(Describe(e)),
+            Tls = LoadTls(tls),
         });
         lines?.Attach(() => [.. executor.Nodes.Select(n => new NodeLine(n.Address, n.Slots, n.Running, n.Done, n.IsAlive))]);
         return executor;
 #else
-        _ = (cluster, nodes, joinTimeout, lines, verbose);
+        _ = (cluster, nodes, joinTimeout, lines, verbose, tls);
         throw new TallyInputException(Missing);
 #endif
     }
 
     /// <summary><c>tally node</c>: serves map tasks until cancelled.</summary>
-    public static async Task<int> RunNodeAsync(CliEnvironment environment, string? join, string? membership, string? listen, string[] allow, int slots, CancellationToken cancellationToken)
+    public static async Task<int> RunNodeAsync(CliEnvironment environment, string? join, string? membership, string? listen, string[] allow, int slots, TlsFiles tls, CancellationToken cancellationToken)
     {
 #if TALLY_CLUSTER
         if ((join is null) == (membership is null))
@@ -100,6 +129,8 @@ internal static class ClusterSupport
             throw new UsageException($"--slots {slots}: must be at least 1");
         }
 
+        tls.Validate();
+
         string[] roots = allow.Length > 0 ? allow : [Environment.CurrentDirectory];
         foreach (string root in roots.Where(r => !Directory.Exists(r)))
         {
@@ -107,8 +138,9 @@ internal static class ClusterSupport
         }
 
         var error = environment.Error;
-        var options = new NodeOptions { Cluster = cluster, Listen = endpoint, Allow = roots, Slots = slots };
-        await error.WriteLineAsync($"tally: node serving {string.Join(", ", roots.Select(Path.GetFullPath))}; joining {cluster}").ConfigureAwait(false);
+        var options = new NodeOptions { Cluster = cluster, Listen = endpoint, Allow = roots, Slots = slots, Tls = LoadTls(tls) };
+        string security = options.Tls is { } mutual ? $" with TLS, accepting {mutual.Trust}" : " without TLS";
+        await error.WriteLineAsync($"tally: node serving {string.Join(", ", roots.Select(Path.GetFullPath))}; joining {cluster}{security}").ConfigureAwait(false);
         try
         {
             await ClusterNode.RunAsync(options, MapStepRegistry.WithBuiltIns(), line =>
@@ -127,7 +159,7 @@ internal static class ClusterSupport
         await error.WriteLineAsync("tally: node stopped").ConfigureAwait(false);
         return ExitCodes.Ok;
 #else
-        _ = (environment, join, membership, listen, allow, slots, cancellationToken);
+        _ = (environment, join, membership, listen, allow, slots, tls, cancellationToken);
         await Task.CompletedTask.ConfigureAwait(false);
         throw new TallyInputException(Missing);
 #endif
@@ -148,6 +180,19 @@ internal static class ClusterSupport
             ClusterEventKind.Lost => $"{node}: lost {source}{attempt}, to run again: {e.Reason}",
             _ => $"{node}: call for {source}{attempt} rejected, to retry: {e.Reason}",
         };
+    }
+
+    /// <summary>Loads the TLS files (exit 3 naming the file when one cannot be read); null without <c>--tls-certificate</c>.</summary>
+    private static ClusterTls? LoadTls(TlsFiles? files)
+    {
+        if (files?.Certificate is not { } certificate)
+        {
+            return null;
+        }
+
+        // From the environment only: a password on the command line is in every process listing.
+        string? password = Environment.GetEnvironmentVariable(ClusterTls.PasswordVariable);
+        return ClusterTls.Load(certificate, files.Authority, password);
     }
 
     private static TimeSpan? EnvironmentSeconds(string name)

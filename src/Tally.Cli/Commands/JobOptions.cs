@@ -61,6 +61,10 @@ internal sealed class JobOptions
 
     public Option<string?> JoinTimeout { get; } = new("--join-timeout") { Description = "With --cluster: how long to wait for --nodes nodes (default 60s); then exit 3." };
 
+    public Option<string?> TlsCertificate { get; } = ClusterSupport.TlsCertificateOption();
+
+    public Option<string?> TlsCa { get; } = ClusterSupport.TlsCaOption();
+
     public Option<string?> Years { get; } = new("--years") { Description = "Ngram formats: count only rows (v2) or year,match_count,volume_count fields (v3) of these years, inclusive: 1800-1999, 1800-, -1899 or 2000. Example: --years 2010-2019" };
 
     public Option<string?> Tags { get; } = new("--tags")
@@ -85,7 +89,7 @@ internal sealed class JobOptions
         foreach (var option in new Option[]
         {
             Output, Threads, Executor, BlockSize, MaxLineLength, SkipBad, Rejects, SkipBadFiles, Checkpoint, Quiet, Verbose, OutputFormat, Downloads, Corpus, BaseUrl,
-            Years, Tags, IgnoreCase, Cluster, Nodes, JoinTimeout,
+            Years, Tags, IgnoreCase, Cluster, Nodes, JoinTimeout, TlsCertificate, TlsCa,
         })
         {
             command.Add(option);
@@ -127,14 +131,21 @@ internal sealed class JobOptions
                 throw new UsageException($"--nodes {wanted}: must be at least 1");
             }
 
+            var tls = new ClusterSupport.TlsFiles(parsed.GetValue(TlsCertificate), parsed.GetValue(TlsCa));
+            tls.Validate();
             var lines = nodes = new NodeLines();
-            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines, TaskLines(settings, environment)));
+            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines, TaskLines(settings, environment), tls));
             return (settings with { Executor = "cluster" }, executors);
         }
 
         if (parsed.GetValue(Nodes) is not null || parsed.GetValue(JoinTimeout) is not null)
         {
             throw new UsageException($"{(parsed.GetValue(Nodes) is not null ? "--nodes" : "--join-timeout")} needs --cluster");
+        }
+
+        if (parsed.GetValue(TlsCertificate) is not null || parsed.GetValue(TlsCa) is not null)
+        {
+            throw new UsageException($"{(parsed.GetValue(TlsCertificate) is not null ? "--tls-certificate" : "--tls-ca")} needs --cluster");
         }
 
         return (settings, Executors);

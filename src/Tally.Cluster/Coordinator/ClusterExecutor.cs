@@ -41,6 +41,9 @@ public sealed class ClusterExecutor : Executor
     private readonly Lock _nodesLock = new();
     private IReadOnlyList<NodeStatus> _nodes = [];
 
+    /// <summary>Why the last peer this job's silo refused at the TLS handshake was refused (null if none): the join-timeout error says it, since the node that was refused is not in the table to be counted.</summary>
+    private volatile string? _lastRefusal;
+
     /// <summary>Creates the executor.</summary>
     public ClusterExecutor(ClusterExecutorOptions options)
         : base(ExecutorName)
@@ -130,7 +133,7 @@ public sealed class ClusterExecutor : Executor
         var listen = cluster.IsRedis
             ? Options.Listen ?? new IPEndPoint(IPAddress.Loopback, ClusterAddress.FreePort(IPAddress.Loopback))
             : cluster.EndPoint;
-        using var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false);
+        using var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false, tls: Options.Tls, refused: reason => _lastRefusal = reason);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -211,12 +214,16 @@ public sealed class ClusterExecutor : Executor
 
             if (DateTime.UtcNow >= deadline)
             {
-                throw new TallyInputException($"--cluster {Options.Cluster}: {joined} of {Options.Nodes} node{(Options.Nodes == 1 ? "" : "s")} joined within {Options.JoinTimeout.TotalSeconds:0.#} s (--join-timeout); start them with 'tally node --join {JoinHint()}'");
+                throw new TallyInputException($"--cluster {Options.Cluster}: {joined} of {Options.Nodes} node{(Options.Nodes == 1 ? "" : "s")} joined within {Options.JoinTimeout.TotalSeconds:0.#} s (--join-timeout); start them with 'tally node --join {JoinHint()}'{TlsHint()}");
             }
 
             await Task.Delay(s_tick, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>With TLS, what a node needs to join, and the last refusal if there was one: a node that was refused is otherwise invisible here.</summary>
+    private string TlsHint() => Options.Tls is not { } tls ? ""
+        : $" and a --tls-certificate that this coordinator trusts: {tls.Trust}" + (_lastRefusal is { } refusal ? $"; the coordinator {refusal}" : "");
 
     private string JoinHint() => Options.Cluster.IsRedis ? $"--membership {Options.Cluster}" : Options.Cluster.Text;
 
