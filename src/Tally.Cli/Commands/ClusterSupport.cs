@@ -31,7 +31,7 @@ internal static class ClusterSupport
     }
 
     /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>; its nodes are shown through <paramref name="lines"/>, and what happens to each task is told to <paramref name="verbose"/> (<c>--verbose</c>), when given.</summary>
-    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null)
+    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null, ReduceOnNodes.Request? reduce = null)
     {
 #if TALLY_CLUSTER
         ClusterAddress address;
@@ -52,11 +52,13 @@ internal static class ClusterSupport
             StallTimeout = EnvironmentSeconds("TALLY_CLUSTER_STALL_SECONDS") ?? TimeSpan.FromSeconds(60),
             NodesGoneGrace = EnvironmentSeconds("TALLY_CLUSTER_GRACE_SECONDS") ?? TimeSpan.FromSeconds(15),
             Events = verbose is null ? null : e => verbose(Describe(e)),
+            Reduce = reduce is null ? null : new ClusterReduce { Parts = reduce.Parts, Directory = reduce.Directory, Format = reduce.Format },
         });
         lines?.Attach(() => [.. executor.Nodes.Select(n => new NodeLine(n.Address, n.Slots, n.Running, n.Done, n.IsAlive))]);
+        reduce?.Attach(() => executor.Reduced is { } parts ? new ReduceOnNodes.Written(parts.Directory, parts.Parts.Count, parts.Keys, parts.Bytes) : null);
         return executor;
 #else
-        _ = (cluster, nodes, joinTimeout, lines, verbose);
+        _ = (cluster, nodes, joinTimeout, lines, verbose, reduce);
         throw new TallyInputException(Missing);
 #endif
     }
@@ -146,6 +148,9 @@ internal static class ClusterSupport
             ClusterEventKind.Completed => $"{node}: finished {source}{attempt}; table {Units.Bytes(e.TableBytes)} in {Units.Seconds(e.TableTime)}"
                 + (e.TableTime > TimeSpan.Zero && e.TableBytes > 0 ? $" ({Units.Bytes((long)(e.TableBytes / e.TableTime.TotalSeconds))}/s)" : ""),
             ClusterEventKind.Lost => $"{node}: lost {source}{attempt}, to run again: {e.Reason}",
+            ClusterEventKind.ReduceStarted => $"{node}: reducing {source}{attempt}",
+            ClusterEventKind.ReduceCompleted => $"{node}: wrote {source}{attempt}: {Units.Plural(e.Rows, "ngram")}, {Units.Bytes(e.TableBytes)}",
+            ClusterEventKind.ReduceLost => $"{node}: lost reducer {source}{attempt}, to run again from the map runs: {e.Reason}",
             _ => $"{node}: call for {source}{attempt} rejected, to retry: {e.Reason}",
         };
     }

@@ -107,7 +107,7 @@ public sealed partial class ClusterExecutor
 
         public async Task<ReducedOutput> RunAsync(CancellationToken cancellationToken)
         {
-            string directory = Path.GetFullPath(reduce.Directory);
+            string directory = Path.TrimEndingDirectorySeparator(Path.GetFullPath(reduce.Directory));
             var runs = maps.Runs.OrderBy(r => r.Key).Select(r => r.Value).ToList();
             var splitters = Splitters.Choose(runs.Select(r => r.Summary), reduce.Parts);
             string[] paths = [.. runs.Select(r => r.Path)];

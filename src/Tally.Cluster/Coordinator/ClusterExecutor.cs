@@ -503,7 +503,7 @@ public sealed partial class ClusterExecutor : Executor
             {
                 // Each attempt writes a file of its own, so a late or zombie attempt never
                 // overwrites the run another attempt had accepted.
-                order = order with { RunPath = RunPath(reduce, _job, task.Index, attempt.Number), SampleSize = reduce.EffectiveSampleSize };
+                order = order with { RunPath = RunPath(reduce, _job, task.Index, attempt.Number), SampleSize = reduce.SampleSizeFor(run.Tasks.Count) };
             }
 
             var rejected = new List<RejectedRow>();

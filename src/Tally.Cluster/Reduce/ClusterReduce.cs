@@ -20,8 +20,8 @@ namespace Tally.Cluster;
 /// path (a shared volume), under each node's <c>--allow</c> folders.
 /// </para>
 /// <para>
-/// Memory: the coordinator holds the samples (at most <see cref="SampleSize"/> keys per source)
-/// and no table; a map task holds its source's table and one sorted copy of its keys; a reducer
+/// Memory: the coordinator holds the samples (a million keys at most by default, see
+/// <see cref="SampleSizeFor"/>) and no table; a map task holds its source's table and one sorted copy of its keys; a reducer
 /// holds a 32 KiB buffer and the sparse index (a key per 64 KiB of run) per run, whatever its
 /// range's size. The job's <see cref="CountResult"/> has the rows, bytes and sources, but no
 /// totals (its <see cref="CountResult.Count"/> is 0): the totals are in the parts, and
@@ -40,11 +40,18 @@ public sealed record ClusterReduce
     /// <summary>A text format every node knows (tsv, csv, jsonl): only part 0 carries its header, only the last its footer. Default tsv.</summary>
     public OutputFormat Format { get; init; } = OutputFormatRegistry.Tsv;
 
-    /// <summary>Keys each map task samples for the splitters (default 64 per part, 64 to 1,024).</summary>
+    /// <summary>Keys each map task samples for the splitters (default: see <see cref="SampleSizeFor"/>).</summary>
     public int? SampleSize { get; init; }
 
-    /// <summary>The sample size used: <see cref="SampleSize"/>, or 64 per part between 64 and 1,024.</summary>
-    public int EffectiveSampleSize => SampleSize ?? Math.Clamp(64 * Parts, 64, 1024);
+    /// <summary>The most sampled keys the coordinator holds in all, by default: TeraSort takes 100,000; ten times that leaves even 1,000 ranges even.</summary>
+    public const int MaxSampledKeys = 1_000_000;
+
+    /// <summary>
+    /// The sample size of each of <paramref name="sources"/> map tasks: <see cref="SampleSize"/>, or
+    /// 64 per part between 64 and 1,024, cut so the coordinator holds at most
+    /// <see cref="MaxSampledKeys"/> keys in all (but never fewer than 16 a source).
+    /// </summary>
+    public int SampleSizeFor(int sources) => SampleSize ?? Math.Max(16, Math.Min(Math.Clamp(64 * Parts, 64, 1024), MaxSampledKeys / Math.Max(1, sources)));
 
     /// <summary>The name of part <paramref name="part"/>: <c>part-00000</c>, <c>part-00001</c>...</summary>
     public static string PartName(int part) => $"part-{part:D5}";
