@@ -145,6 +145,8 @@ internal static class ClusterSupport
         return e.Kind switch
         {
             ClusterEventKind.Started => $"{node}: started {source}{attempt}",
+            // With --reduce-on-nodes the table went to shared storage: nothing came back to time.
+            ClusterEventKind.Completed when e.TableBytes == 0 && e.TableTime == TimeSpan.Zero => $"{node}: finished {source}{attempt}",
             ClusterEventKind.Completed => $"{node}: finished {source}{attempt}; table {Units.Bytes(e.TableBytes)} in {Units.Seconds(e.TableTime)}"
                 + (e.TableTime > TimeSpan.Zero && e.TableBytes > 0 ? $" ({Units.Bytes((long)(e.TableBytes / e.TableTime.TotalSeconds))}/s)" : ""),
             ClusterEventKind.Lost => $"{node}: lost {source}{attempt}, to run again: {e.Reason}",
