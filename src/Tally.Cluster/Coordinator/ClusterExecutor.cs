@@ -168,6 +168,11 @@ public sealed partial class ClusterExecutor : Executor
                     using var phase = new ReducePhase(this, reduce, membership, self, grains, dispatcher);
                     Reduced = await phase.RunAsync(cancellationToken).ConfigureAwait(false);
                 }
+                else if (Options.Reduce is not null && !dispatcher.JobFails)
+                {
+                    // Never expected: a job that succeeds must not end with no parts and no error.
+                    throw new InvalidOperationException("--reduce-on-nodes: a source ended with neither a run nor an error; no part was written");
+                }
             }
             finally
             {
@@ -290,6 +295,9 @@ public sealed partial class ClusterExecutor : Executor
 
         /// <summary>Whether an accepted outcome will fail the job (a data error, a source given up on): then there is nothing to reduce.</summary>
         private bool _jobFails;
+
+        /// <inheritdoc cref="_jobFails"/>
+        public bool JobFails => _jobFails;
 
         /// <summary>Tasks completed per node in the map phase, for the node lines of the reduce.</summary>
         public IReadOnlyDictionary<SiloAddress, int> Done => _done;

@@ -33,7 +33,12 @@ internal static class RunFile
     public static ReadOnlySpan<byte> Magic => "TLYRUN1\n"u8;
 
     /// <summary>Writes <paramref name="table"/> sorted to <paramref name="path"/> (whole or not at all) and returns its key count and a sample of <paramref name="sampleSize"/> keys evenly spaced by rank.</summary>
-    public static async Task<RunSummary> WriteAsync(CountTable table, string path, int sampleSize, CancellationToken cancellationToken)
+    /// <param name="table">The source's table.</param>
+    /// <param name="path">The run's file.</param>
+    /// <param name="sampleSize">Keys to sample.</param>
+    /// <param name="cancellationToken">Stops the write; nothing is left at the path.</param>
+    /// <param name="indexStride">Bytes of records between index entries (tests make it tiny, so that every seek path is taken).</param>
+    public static async Task<RunSummary> WriteAsync(CountTable table, string path, int sampleSize, CancellationToken cancellationToken, int indexStride = IndexStrideBytes)
     {
         // The table's keys copied out and sorted by index: one more copy of the keys beside the
         // table, the same per-source bound a map task already has.
@@ -74,7 +79,7 @@ internal static class RunFile
                 if (writer.Position >= nextIndex)
                 {
                     index.Add((order[i], writer.Position));
-                    nextIndex = writer.Position + IndexStrideBytes;
+                    nextIndex = writer.Position + indexStride;
                 }
 
                 int k = order[i];
