@@ -56,6 +56,7 @@ internal static class ClusterSupport
         });
         lines?.Attach(() => [.. executor.Nodes.Select(n => new NodeLine(n.Address, n.Slots, n.Running, n.Done, n.IsAlive))]);
         reduce?.Attach(() => executor.Reduced is { } parts ? new ReduceOnNodes.Written(parts.Directory, parts.Parts.Count, parts.Keys, parts.Bytes) : null);
+        reduce?.AttachStatus(() => executor.ReduceProgress is { } now ? (now.Parts, now.Running, now.Written) : null);
         return executor;
 #else
         _ = (cluster, nodes, joinTimeout, lines, verbose, reduce);

@@ -61,7 +61,8 @@ internal static class CountCommand
 
             settings.Validate();
             var (run, executors) = job.WithCluster(parsed, settings, environment, out var nodes, reduce);
-            return RunAsync(run, environment, executors, cancellationToken, nodes is null ? null : [nodes], reduce);
+            IReadOnlyList<IStatusLines>? extra = nodes is null ? null : reduce is null ? [nodes] : [nodes, reduce];
+            return RunAsync(run, environment, executors, cancellationToken, extra, reduce);
         });
         return command;
     }

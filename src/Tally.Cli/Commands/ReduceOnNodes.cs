@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Tally.Cli.Rendering;
 using Tally.Output;
 
 namespace Tally.Cli.Commands;
@@ -72,9 +73,15 @@ internal static class ReduceOnNodes
     }
 
     /// <summary>What <c>--reduce-on-nodes</c> asks for, and where the job's parts are read from at its end.</summary>
-    internal sealed class Request(int parts, string directory, OutputFormat format)
+    /// <remarks>
+    /// Also the live display's line for the reduce phase. The executor is made inside the job, so
+    /// both readers are attached later, from the job's thread, and read on the display's loop:
+    /// each is one reference swapped whole, so no lock is needed.
+    /// </remarks>
+    internal sealed class Request(int parts, string directory, OutputFormat format) : IStatusLines
     {
         private volatile Func<Written?>? _read;
+        private volatile Func<(int Parts, int Running, int Written)?>? _status;
 
         public int Parts { get; } = parts;
 
@@ -86,6 +93,15 @@ internal static class ReduceOnNodes
         public void Attach(Func<Written?> read) => _read = read;
 
         public Written? Result => _read?.Invoke();
+
+        /// <summary>Where the reduce phase's progress is read from: null until it starts.</summary>
+        public void AttachStatus(Func<(int Parts, int Running, int Written)?> status) => _status = status;
+
+        /// <summary>One line once the reduce has started: <c>reduce  2 running, 1 of 4 parts written</c>.</summary>
+        public IReadOnlyList<ProgressItem> Current()
+            => _status?.Invoke() is { } now
+                ? [new ProgressItem("reduce", now.Parts, now.Written, null, null, null) { Note = $"{now.Running:N0} running, {now.Written:N0} of {now.Parts:N0} parts written" }]
+                : [];
     }
 
     /// <summary>The parts a job wrote.</summary>

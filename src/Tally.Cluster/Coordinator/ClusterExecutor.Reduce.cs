@@ -13,6 +13,18 @@ public sealed partial class ClusterExecutor
     public const string RunsFolder = ".tally-map";
 
     private ReducedOutput? _reduced;
+    private ReduceStatus? _reduceStatus;
+
+    /// <summary>
+    /// With <see cref="ClusterExecutorOptions.Reduce"/>, once the reduce phase has started: its
+    /// parts, reducers running and parts written; null before. Safe to read from any thread: the
+    /// reduce loop publishes each state whole.
+    /// </summary>
+    public ReduceStatus? ReduceProgress
+    {
+        get => Volatile.Read(ref _reduceStatus);
+        private set => Volatile.Write(ref _reduceStatus, value);
+    }
 
     /// <summary>
     /// With <see cref="ClusterExecutorOptions.Reduce"/>: the parts the last job wrote, once its
@@ -29,6 +41,7 @@ public sealed partial class ClusterExecutor
     private void PrepareReduce(Execution.SourceTask[] local)
     {
         Reduced = null;
+        ReduceProgress = null;
         if (local.Length > 0)
         {
             // Counted here, its table would be on the coordinator, which holds none in this mode.
@@ -133,6 +146,7 @@ public sealed partial class ClusterExecutor
 
                     Assign(queue, nodes, now, paths, splitters, directory);
                     PublishNodes(nodes);
+                    executor.ReduceProgress = new ReduceStatus(reduce.Parts, _running.Count, parts.Count(p => p is not null));
 
                     var tick = Task.Delay(s_tick, cancellationToken);
                     await Task.WhenAny([tick, .. _running.Keys]).ConfigureAwait(false);
@@ -145,6 +159,7 @@ public sealed partial class ClusterExecutor
                     }
 
                     PublishNodes(nodes);
+                    executor.ReduceProgress = new ReduceStatus(reduce.Parts, _running.Count, parts.Count(p => p is not null));
                 }
             }
             finally

@@ -93,6 +93,12 @@ public sealed record ReducedOutput(string Directory, IReadOnlyList<ReducedPart> 
     public long Bytes => Parts.Sum(p => p.Bytes);
 }
 
+/// <summary>How far the reduce on the nodes is: what <see cref="ClusterExecutor.ReduceProgress"/> says.</summary>
+/// <param name="Parts">Parts to write.</param>
+/// <param name="Running">Reducers running now.</param>
+/// <param name="Written">Parts in place.</param>
+public sealed record ReduceStatus(int Parts, int Running, int Written);
+
 /// <summary>One part file of a reduce on the nodes.</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Rows">Its rows: distinct keys of its range.</param>
