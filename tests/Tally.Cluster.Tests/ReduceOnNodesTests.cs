@@ -147,6 +147,31 @@ public sealed class ReduceOnNodesTests(ClusterFixture cluster, ITestOutputHelper
     }
 
     [Fact]
+    public async Task SkippedRows_AreCountedAsLocally_AndAStaleJobsRunsAreRemoved()
+    {
+        using var folder = new TempFolder();
+        var sources = Data(folder, seed: 19, files: 3).Append(DataSource.FromFile(folder.Write("in/bad.tsv", "good\t5\nno value here\nx\tnot-a-number\ngood\t7\n"u8.ToArray()))).ToArray();
+        var local = await CountJob.Start(sources, new CountOptions { MapStep = Step, Workers = 2, BlockSize = 256, MalformedRows = MalformedRowPolicy.Skip }).Result.WaitAsync(s_guard);
+        string localPath = Path.Combine(folder.Path, "local.tsv");
+        await OutputFormatRegistry.Tsv.WriteAsync(local, localPath);
+
+        // What a coordinator killed mid-job leaves behind.
+        string directory = Path.Combine(folder.Path, "out");
+        string stale = folder.Write($"out/{ClusterExecutor.RunsFolder}/0123456789ab/0-0.run", [1, 2, 3]);
+
+        var options = Options(new ClusterReduce { Parts = 4, Directory = directory }) with { MalformedRows = MalformedRowPolicy.Skip };
+        var result = await CountJob.Start(sources, options).Result.WaitAsync(s_guard);
+        var reduced = ((ClusterExecutor)options.Executor!).Reduced!;
+
+        Assert.Equal(await File.ReadAllBytesAsync(localPath), Concatenated(reduced));
+        Assert.Equal(local.SkippedRows, result.SkippedRows);
+        Assert.Equal(2, result.SkippedRows);
+        Assert.Equal(local.Rows, result.Rows);
+        Assert.False(File.Exists(stale));
+        Assert.False(Directory.Exists(Path.Combine(directory, ClusterExecutor.RunsFolder)));
+    }
+
+    [Fact]
     public async Task ANodeKilledWhenItsReducerStarts_TheReducerRerunsElsewhereFromTheMapRuns_AndThePartsAreExact()
     {
         using var folder = new TempFolder();

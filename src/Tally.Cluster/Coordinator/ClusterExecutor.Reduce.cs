@@ -50,7 +50,15 @@ public sealed partial class ClusterExecutor
 
         try
         {
-            Directory.CreateDirectory(Path.Combine(Options.Reduce!.Directory, RunsFolder));
+            string runs = Path.Combine(Options.Reduce!.Directory, RunsFolder);
+            Directory.CreateDirectory(runs);
+
+            // Runs of a job whose coordinator was killed are never read again: a job writes its
+            // parts into this folder, so no other job can be using it now.
+            foreach (string stale in Directory.EnumerateDirectories(runs))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
