@@ -124,6 +124,9 @@ public sealed partial class ClusterExecutor
         private readonly Dictionary<int, int> _failures = [];
         private readonly CancellationTokenSource _stop = new();
 
+        /// <summary>Every node of the job in the order it was first seen: the map phase's, then any that joined since.</summary>
+        private readonly List<(SiloAddress Node, int Slots)> _known = [.. maps.Known];
+
         public void Dispose() => _stop.Dispose();
 
         public async Task<ReducedOutput> RunAsync(CancellationToken cancellationToken)
@@ -252,9 +255,20 @@ public sealed partial class ClusterExecutor
         }
 
         /// <summary>Publishes the node lines: every node of the job, its reducers running, and its map tasks and reducers done.</summary>
+        /// <remarks>A node that joined after the map phase (a replacement) is listed after the others.</remarks>
         private void PublishNodes(Dictionary<SiloAddress, int> live)
-            => executor.Publish([.. maps.Known.Select(n => new NodeStatus(n.Node.ToParsableString(), n.Slots, _busy.GetValueOrDefault(n.Node),
+        {
+            foreach (var (node, slots) in live)
+            {
+                if (!_known.Any(k => k.Node.Equals(node)))
+                {
+                    _known.Add((node, slots));
+                }
+            }
+
+            executor.Publish([.. _known.Select(n => new NodeStatus(n.Node.ToParsableString(), n.Slots, _busy.GetValueOrDefault(n.Node),
                 maps.Done.GetValueOrDefault(n.Node) + _done.GetValueOrDefault(n.Node), live.ContainsKey(n.Node)))]);
+        }
 
         /// <summary>One reducer attempt: the grain call and its stream of reports.</summary>
         private async Task<ReduceResult> RunAttemptAsync(ReduceOrder order, SiloAddress node, int number)
