@@ -31,6 +31,13 @@ public sealed record ClusterExecutorOptions
 
     /// <summary>Told of every attempt as it starts and ends (tests, and the CLI's verbose lines); may be null.</summary>
     public Action<ClusterEvent>? Events { get; init; }
+
+    /// <summary>
+    /// When set, the reduce runs on the nodes too (<c>--reduce-on-nodes</c>): map tasks write their
+    /// tables to shared storage and reducers write the sorted output as part files; the job's
+    /// <see cref="Output.CountResult"/> then holds the figures but no totals. See <see cref="ClusterReduce"/>.
+    /// </summary>
+    public ClusterReduce? Reduce { get; init; }
 }
 
 /// <summary>What happened to an attempt of a task on a node.</summary>
@@ -46,6 +53,9 @@ public sealed record ClusterEvent(ClusterEventKind Kind, string Source, string N
 
     /// <summary>For <see cref="ClusterEventKind.Completed"/>: from the table's first chunk to its last, decoded (encoding on the node, the network, decoding here).</summary>
     public TimeSpan TableTime { get; init; }
+
+    /// <summary>For <see cref="ClusterEventKind.ReduceCompleted"/>: the rows (distinct keys) of the part.</summary>
+    public long Rows { get; init; }
 }
 
 /// <summary>The kinds of <see cref="ClusterEvent"/>.</summary>
@@ -62,6 +72,15 @@ public enum ClusterEventKind
 
     /// <summary>The runtime rejected the call (a dead node not yet declared dead): retried after a pause, not counted as a failure.</summary>
     Rejected,
+
+    /// <summary>A reducer was sent to a node (<see cref="ClusterEvent.Source"/> is its part's name, such as <c>part-00002</c>).</summary>
+    ReduceStarted,
+
+    /// <summary>A reducer's part is in place (<see cref="ClusterEvent.Rows"/>, <see cref="ClusterEvent.TableBytes"/>).</summary>
+    ReduceCompleted,
+
+    /// <summary>A reducer's node died, left or stalled: the reducer runs again on another node, from the map runs on shared storage.</summary>
+    ReduceLost,
 }
 
 /// <summary>A node as the coordinator sees it: its address, slots, tasks running and done, and whether it is still in the cluster.</summary>

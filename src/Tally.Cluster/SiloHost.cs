@@ -58,6 +58,7 @@ internal static class SiloHost
                 {
                     o.Classes.Remove(typeof(Nodes.MapTaskGrain));
                     o.Classes.Remove(typeof(Nodes.NodeControlGrain));
+                    o.Classes.Remove(typeof(Nodes.ReduceTaskGrain));
                 });
             }
 

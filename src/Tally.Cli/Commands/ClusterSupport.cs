@@ -59,7 +59,7 @@ internal static class ClusterSupport
     }
 
     /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>; its nodes are shown through <paramref name="lines"/>, and what happens to each task is told to <paramref name="verbose"/> (<c>--verbose</c>), when given.</summary>
-    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null, TlsFiles? tls = null)
+    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null, TlsFiles? tls = null, ReduceOnNodes.Request? reduce = null)
     {
 #if TALLY_CLUSTER
         ClusterAddress address;
@@ -81,11 +81,14 @@ internal static class ClusterSupport
             NodesGoneGrace = EnvironmentSeconds("TALLY_CLUSTER_GRACE_SECONDS") ?? TimeSpan.FromSeconds(15),
             Events = verbose is null ? null : e => verbose(Describe(e)),
             Tls = LoadTls(tls),
+            Reduce = reduce is null ? null : new ClusterReduce { Parts = reduce.Parts, Directory = reduce.Directory, Format = reduce.Format },
         });
         lines?.Attach(() => [.. executor.Nodes.Select(n => new NodeLine(n.Address, n.Slots, n.Running, n.Done, n.IsAlive))]);
+        reduce?.Attach(() => executor.Reduced is { } parts ? new ReduceOnNodes.Written(parts.Directory, parts.Parts.Count, parts.Keys, parts.Bytes) : null);
+        reduce?.AttachStatus(() => executor.ReduceProgress is { } now ? (now.Parts, now.Running, now.Written) : null);
         return executor;
 #else
-        _ = (cluster, nodes, joinTimeout, lines, verbose, tls);
+        _ = (cluster, nodes, joinTimeout, lines, verbose, tls, reduce);
         throw new TallyInputException(Missing);
 #endif
     }
@@ -175,9 +178,14 @@ internal static class ClusterSupport
         return e.Kind switch
         {
             ClusterEventKind.Started => $"{node}: started {source}{attempt}",
+            // With --reduce-on-nodes the table went to shared storage: nothing came back to time.
+            ClusterEventKind.Completed when e.TableBytes == 0 && e.TableTime == TimeSpan.Zero => $"{node}: finished {source}{attempt}",
             ClusterEventKind.Completed => $"{node}: finished {source}{attempt}; table {Units.Bytes(e.TableBytes)} in {Units.Seconds(e.TableTime)}"
                 + (e.TableTime > TimeSpan.Zero && e.TableBytes > 0 ? $" ({Units.Bytes((long)(e.TableBytes / e.TableTime.TotalSeconds))}/s)" : ""),
             ClusterEventKind.Lost => $"{node}: lost {source}{attempt}, to run again: {e.Reason}",
+            ClusterEventKind.ReduceStarted => $"{node}: reducing {source}{attempt}",
+            ClusterEventKind.ReduceCompleted => $"{node}: wrote {source}{attempt}: {Units.Plural(e.Rows, "ngram")}, {Units.Bytes(e.TableBytes)}",
+            ClusterEventKind.ReduceLost => $"{node}: lost reducer {source}{attempt}, to run again from the map runs: {e.Reason}",
             _ => $"{node}: call for {source}{attempt} rejected, to retry: {e.Reason}",
         };
     }

@@ -33,12 +33,14 @@ internal static class CountCommand
         var value = new Option<int?>("--value") { Description = "tsv: the 1-based column of non-negative integer values to sum (default 2)." };
         var delimiter = new Option<string?>("--delimiter") { Description = "tsv: the column delimiter, one ASCII character (default TAB; \\t also means TAB). Quoted CSV fields are not parsed: a delimiter inside quotes still splits." };
         var header = new Option<bool>("--header") { Description = "tsv: pass over the first line of each file." };
+        var reduceOnNodes = ReduceOnNodes.Option();
 
         var command = new Command("count", "Total the match_count of every ngram over Google Books Ngram files (v2 or v3), or the values of any delimited file, or the words of text.")
         {
             words, top, format, keys, value, delimiter, header,
         };
         job.AddTo(command);
+        command.Add(reduceOnNodes);
 
         command.SetAction((parsed, cancellationToken) =>
         {
@@ -49,15 +51,26 @@ internal static class CountCommand
                 Words = parsed.GetValue(words) ?? [],
                 Top = parsed.GetValue(top),
             };
+
+            // With --reduce-on-nodes, -o names the parts' folder and the coordinator writes nothing.
+            var reduce = ReduceOnNodes.Check(parsed, reduceOnNodes, settings, parsed.GetValue(job.Cluster) is not null);
+            if (reduce is not null)
+            {
+                settings = settings with { OutputPath = null, OutputFormat = null, Top = 0 };
+            }
+
             settings.Validate();
-            var (run, executors) = job.WithCluster(parsed, settings, environment, out var nodes);
-            return RunAsync(run, environment, executors, cancellationToken, nodes is null ? null : [nodes]);
+            var (run, executors) = job.WithCluster(parsed, settings, environment, out var nodes, reduce);
+            IReadOnlyList<IStatusLines>? extra = nodes is null ? null : reduce is null ? [nodes] : [nodes, reduce];
+            return RunAsync(run, environment, executors, cancellationToken, extra, reduce);
         });
         return command;
     }
 
     /// <param name="extra">Lines the live display shows beside the inputs (the nodes of a cluster), if any.</param>
-    public static async Task<int> RunAsync(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors, CancellationToken cancellationToken, IReadOnlyList<IStatusLines>? extra = null)
+    /// <param name="reduce">With <c>--reduce-on-nodes</c>: the parts' request, read at the end for the summary.</param>
+    public static async Task<int> RunAsync(CountSettings settings, CliEnvironment environment, ExecutorRegistry executors, CancellationToken cancellationToken, IReadOnlyList<IStatusLines>? extra = null,
+        ReduceOnNodes.Request? reduce = null)
     {
         // The options are checked before the inputs, so that a usage error is reported as one
         // (exit 2) even when an input is missing too.
@@ -68,7 +81,7 @@ internal static class CountCommand
         var job = CountJob.Start(sources, options, progress: null, cancellationToken);
         try
         {
-            return await RunJobAsync(job, settings, outputFormat, environment, extra, cancellationToken).ConfigureAwait(false);
+            return await RunJobAsync(job, settings, outputFormat, environment, extra, reduce, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -191,7 +204,8 @@ internal static class CountCommand
         return $"tally: cancelled after {Units.Count(snapshot.Rows)} rows of {snapshot.Sources.Count} inputs ({finished} finished); no output was written{saved}";
     }
 
-    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, OutputFormat? outputFormat, CliEnvironment environment, IReadOnlyList<IStatusLines>? extra, CancellationToken cancellationToken)
+    private static async Task<int> RunJobAsync(CountJob job, CountSettings settings, OutputFormat? outputFormat, CliEnvironment environment, IReadOnlyList<IStatusLines>? extra,
+        ReduceOnNodes.Request? reduce, CancellationToken cancellationToken)
     {
         var (result, live) = await WatchAsync(job, settings, environment, extra).ConfigureAwait(false);
         var writing = TimeSpan.Zero;
@@ -208,9 +222,17 @@ internal static class CountCommand
                 () => outputFormat.WriteAsync(result, path, cancellationToken), environment.TimeProvider).ConfigureAwait(false);
         }
 
+        // The parts were written by the nodes inside the job: the result holds no totals, the parts' figures stand in.
+        var parts = reduce?.Result;
         if (live || settings.Verbose)
         {
-            await environment.Error.WriteLineAsync(SummaryWriter.Totals(result, result.Elapsed + writing, environment.ProgressTerminal?.Size().Width ?? int.MaxValue)).ConfigureAwait(false);
+            if (parts is not null)
+            {
+                await environment.Error.WriteLineAsync(TallyApp.Printable($"tally: wrote {Units.Plural(parts.Parts, "part")} to {parts.Directory}/ ({Units.Bytes(parts.Bytes)})")).ConfigureAwait(false);
+            }
+
+            string? found = parts is null ? null : $"{Units.Plural(parts.Keys, "ngram")} in {Units.Plural(parts.Parts, "part")}";
+            await environment.Error.WriteLineAsync(SummaryWriter.Totals(result, result.Elapsed + writing, environment.ProgressTerminal?.Size().Width ?? int.MaxValue, found)).ConfigureAwait(false);
         }
 
         // Warnings, not progress: printed even with --quiet, since they change what the totals mean;

@@ -118,7 +118,12 @@ internal sealed class JobOptions
     };
 
     /// <summary>With <c>--cluster</c>, the settings and executors that run the job on the cluster, and the live display's lines for its nodes; otherwise both unchanged and no lines.</summary>
-    public (CountSettings Settings, ExecutorRegistry Executors) WithCluster(ParseResult parsed, CountSettings settings, CliEnvironment environment, out NodeLines? nodes)
+    /// <param name="parsed">The command line.</param>
+    /// <param name="settings">The settings so far.</param>
+    /// <param name="environment">The console.</param>
+    /// <param name="nodes">The live display's node lines, with <c>--cluster</c>.</param>
+    /// <param name="reduce">With <c>--reduce-on-nodes</c> (count only, checked by <see cref="ReduceOnNodes.Check"/>): the parts to write on the nodes.</param>
+    public (CountSettings Settings, ExecutorRegistry Executors) WithCluster(ParseResult parsed, CountSettings settings, CliEnvironment environment, out NodeLines? nodes, ReduceOnNodes.Request? reduce = null)
     {
         nodes = null;
         if (parsed.GetValue(Cluster) is { } address)
@@ -134,7 +139,7 @@ internal sealed class JobOptions
             var tls = new ClusterSupport.TlsFiles(parsed.GetValue(TlsCertificate), parsed.GetValue(TlsCa));
             tls.Validate();
             var lines = nodes = new NodeLines();
-            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines, TaskLines(settings, environment), tls));
+            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines, TaskLines(settings, environment), tls, reduce));
             return (settings with { Executor = "cluster" }, executors);
         }
 

@@ -31,7 +31,7 @@ namespace Tally.Cluster;
 /// dropped. Bad data is an outcome, not a failure: it is never retried.
 /// </para>
 /// </remarks>
-public sealed class ClusterExecutor : Executor
+public sealed partial class ClusterExecutor : Executor
 {
     /// <summary>The name <c>--executor</c> knows it by.</summary>
     public const string ExecutorName = "cluster";
@@ -51,6 +51,7 @@ public sealed class ClusterExecutor : Executor
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Nodes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1);
+        options.Reduce?.Validate();
         Options = options;
     }
 
@@ -80,6 +81,11 @@ public sealed class ClusterExecutor : Executor
 
         // A source no node can open (standard input, a FIFO) is counted here, beside the cluster.
         SourceTask[] local = [.. run.Tasks.Where(t => t.Source.Address is null || !t.Source.CanReopen)];
+        if (Options.Reduce is not null)
+        {
+            PrepareReduce(local);
+        }
+
         SourceTask[] remote = [.. run.Tasks.Except(local)];
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var here = Task.Run(() => CountHereAsync(run, local, stop.Token), CancellationToken.None);
@@ -150,12 +156,34 @@ public sealed class ClusterExecutor : Executor
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             await WaitForNodesAsync(membership, self, cancellationToken).ConfigureAwait(false);
             using var dispatcher = new Dispatcher(this, run, membership, self, grains);
+            if (Options.Reduce is { } runs)
+            {
+                Directory.CreateDirectory(Path.Combine(Path.GetFullPath(runs.Directory), RunsFolder, dispatcher.Job));
+            }
+
             try
             {
                 await dispatcher.RunAsync(tasks, cancellationToken).ConfigureAwait(false);
+                if (Options.Reduce is { } reduce && dispatcher.AllRunsAccepted(tasks))
+                {
+                    // Every source is counted (or left out as broken): the reduce needs the same
+                    // nodes and membership view, so it runs before the nodes are let go.
+                    using var phase = new ReducePhase(this, reduce, membership, self, grains, dispatcher);
+                    Reduced = await phase.RunAsync(cancellationToken).ConfigureAwait(false);
+                }
+                else if (Options.Reduce is not null && !dispatcher.JobFails)
+                {
+                    // Never expected: a job that succeeds must not end with no parts and no error.
+                    throw new InvalidOperationException("--reduce-on-nodes: a source ended with neither a run nor an error; no part was written");
+                }
             }
             finally
             {
+                if (Options.Reduce is { } reduce)
+                {
+                    RemoveRuns(reduce, dispatcher.Job);
+                }
+
                 await TellNodesAsync(membership, self, grains).ConfigureAwait(false);
             }
         }
@@ -265,6 +293,31 @@ public sealed class ClusterExecutor : Executor
 
         /// <summary>Keys of this job's attempts start with it, so two jobs on one standing cluster never share an activation.</summary>
         private readonly string _job = Guid.NewGuid().ToString("N")[..12];
+
+        /// <summary>This job's id: the prefix of its grain keys, and its folder of map runs with <c>--reduce-on-nodes</c>.</summary>
+        public string Job => _job;
+
+        /// <summary>With <c>--reduce-on-nodes</c>: the accepted map run of each source counted, by task index. Only the dispatch loop writes it; the reduce reads it after the loop has ended.</summary>
+        public Dictionary<int, (string Path, Reduce.RunSummary Summary)> Runs { get; } = [];
+
+        /// <summary>Whether an accepted outcome will fail the job (a data error, a source given up on): then there is nothing to reduce.</summary>
+        private bool _jobFails;
+
+        /// <inheritdoc cref="_jobFails"/>
+        public bool JobFails => _jobFails;
+
+        /// <summary>Tasks completed per node in the map phase, for the node lines of the reduce.</summary>
+        public IReadOnlyDictionary<SiloAddress, int> Done => _done;
+
+        /// <summary>Every node seen, in the order they joined, with its slots.</summary>
+        public IReadOnlyList<(SiloAddress Node, int Slots)> Known => [.. _order.Select(n => (n, _known[n]))];
+
+        /// <summary>Whether every task has an accepted run or was left out as broken, and none failed the job: the reduce may start.</summary>
+        public bool AllRunsAccepted(SourceTask[] tasks)
+            => !_jobFails && tasks.All(t => Runs.ContainsKey(t.Index) || _leftOut.Contains(t.Index));
+
+        /// <summary>Sources whose accepted outcome left them out (broken, with <see cref="BrokenSourcePolicy.Skip"/>).</summary>
+        private readonly HashSet<int> _leftOut = [];
 
         /// <summary>Stops every attempt when the loop ends, whatever ended it.</summary>
         private readonly CancellationTokenSource _stop = new();
@@ -397,6 +450,27 @@ public sealed class ClusterExecutor : Executor
                     if (!task.Complete(outcome))
                     {
                         run.DiscardRejects(rejects);
+
+                        // A late attempt's run is never read: only the accepted one is.
+                        if (result.Run is { } late)
+                        {
+                            DeleteQuietly(late.Path);
+                        }
+                    }
+                    else if (result.Run is { } accepted)
+                    {
+                        Runs[task.Index] = accepted;
+                    }
+                    else if (result.Error is not null)
+                    {
+                        if (result.IsBroken && run.Settings.BrokenSources == BrokenSourcePolicy.Skip)
+                        {
+                            _leftOut.Add(task.Index);
+                        }
+                        else
+                        {
+                            _jobFails = true;
+                        }
                     }
 
                     _done[attempt.Node] = _done.GetValueOrDefault(attempt.Node) + 1;
@@ -422,6 +496,7 @@ public sealed class ClusterExecutor : Executor
                     if (failures >= _options.MaxAttempts)
                     {
                         task.Complete(SourceOutcome.Failed(new TallyWorkerException(task.Name, $"gave up after {failures} attempts on cluster nodes; the last on node {node}: {result.Reason}"), broken: false));
+                        _jobFails = true;
                         break;
                     }
 
@@ -439,6 +514,13 @@ public sealed class ClusterExecutor : Executor
             using var stalled = new CancellationTokenSource(_options.StallTimeout);
             using var either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, stalled.Token);
             var order = TaskOrder.For(task, run.Settings);
+            if (executor.Options.Reduce is { } reduce)
+            {
+                // Each attempt writes a file of its own, so a late or zombie attempt never
+                // overwrites the run another attempt had accepted.
+                order = order with { RunPath = RunPath(reduce, _job, task.Index, attempt.Number), SampleSize = reduce.SampleSizeFor(run.Tasks.Count) };
+            }
+
             var rejected = new List<RejectedRow>();
             Pipe? pipe = null;
             Task<Aggregation.CountTable>? decoding = null;
@@ -510,6 +592,12 @@ public sealed class ClusterExecutor : Executor
 
                             var tableTime = tableStart == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(tableStart);
                             return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected) with { TableBytes = tableBytes, TableTime = tableTime };
+                        case ReportKind.Run:
+                            // The table stayed on the node's shared storage: an empty one stands
+                            // for it in the job, which then carries the figures and no totals.
+                            return AttemptResult.Counted(new Aggregation.CountTable(), report.Figures.ToSourceFigures(), rejected)
+                                with
+                            { Run = (order.RunPath!, Reduce.RunSummary.Decode(report.Data ?? [])) };
                         case ReportKind.Failed:
                             return AttemptResult.Failed(report.ToException(attempt.Node.ToParsableString(), order.MapStep), report.IsBroken, report.Figures.ToSourceFigures());
                     }
@@ -611,6 +699,9 @@ public sealed class ClusterExecutor : Executor
         public long TableBytes { get; init; }
 
         public TimeSpan TableTime { get; init; }
+
+        /// <summary>With <c>--reduce-on-nodes</c>: where the attempt wrote its run, and its summary.</summary>
+        public (string Path, Reduce.RunSummary Summary)? Run { get; init; }
 
         public static AttemptResult Counted(Aggregation.CountTable table, SourceFigures figures, IReadOnlyList<RejectedRow> rejected) => new(AttemptKind.Outcome, table, Figures: figures, RejectedRows: rejected);
 

@@ -54,6 +54,31 @@ internal sealed class MapTaskGrain(NodeSettings node) : Grain, IMapTaskGrain
                 yield return new TaskReport(ReportKind.Rejected, figures, row.Text, row.Line, row.Reason);
             }
 
+            if (order.RunPath is { } runPath)
+            {
+                // --reduce-on-nodes: the table goes to shared storage, sorted, and only a sample
+                // of its keys goes back; reports keep coming while it is written, so the
+                // coordinator's no-progress timeout does not fire on a large table.
+                if (node.Refusal(runPath) is { } runRefusal)
+                {
+                    yield return new TaskReport(ReportKind.Failed, figures, null, 0, runRefusal, order.Name, FailureKind.Input);
+                    yield break;
+                }
+
+                var writing = Task.Run(() => NodeWork.WriteRunAsync(count.Table, runPath, order.SampleSize, stop.Token), CancellationToken.None);
+                while (!writing.IsCompleted)
+                {
+                    await Task.WhenAny(writing, Task.Delay(s_progressInterval, CancellationToken.None)).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+                    yield return TaskReport.Progress(figures);
+                }
+
+                var (summary, writeError) = await writing.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
+                yield return summary is null
+                    ? new TaskReport(ReportKind.Failed, figures, null, 0, $"node {node.Name} cannot write its table to {runPath}: {writeError!.Message}", order.Name, FailureKind.Input)
+                    : new TaskReport(ReportKind.Run, figures, summary.Encode());
+                yield break;
+            }
+
             await foreach (var chunk in NodeWork.EncodeAsync(count, stop.Token).ConfigureAwait(true))
             {
                 yield return new TaskReport(ReportKind.Chunk, figures, chunk);

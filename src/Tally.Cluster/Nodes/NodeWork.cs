@@ -89,6 +89,19 @@ internal static class NodeWork
         }
     }
 
+    /// <summary>Writes the run; a write that fails (no room, no permission) is the job's input error, the same on any node, so it is reported rather than retried.</summary>
+    public static async Task<(Reduce.RunSummary? Summary, Exception? Error)> WriteRunAsync(Aggregation.CountTable table, string path, int sampleSize, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await Reduce.RunFile.WriteAsync(table, path, sampleSize, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return (null, e);
+        }
+    }
+
     /// <summary>The figures of the last block, written by the counting thread and read by the stream.</summary>
     public sealed class LatestFigures
     {

@@ -30,7 +30,9 @@ internal sealed record TaskOrder(
     [property: Id(5)] int BlockSize,
     [property: Id(6)] int MaxLineLength,
     [property: Id(7)] bool SkipMalformedRows,
-    [property: Id(8)] bool SkipBrokenSources)
+    [property: Id(8)] bool SkipBrokenSources,
+    [property: Id(9)] string? RunPath = null,
+    [property: Id(10)] int SampleSize = 0)
 {
     public static TaskOrder For(SourceTask task, TaskSettings settings) => new(task.Index, task.Source.Address!, task.Name,
         settings.MapStep.Name, settings.MapStep.Arguments, settings.BlockSize, settings.MaxLineLength,
@@ -67,6 +69,9 @@ internal enum ReportKind
 
     /// <summary>The source failed: a data or input error, reported as the thread executor reports it.</summary>
     Failed,
+
+    /// <summary>With <c>--reduce-on-nodes</c>, instead of chunks and Done: the table is written sorted to the order's run path; the data is its <c>RunSummary</c>.</summary>
+    Run,
 }
 
 /// <summary>Why a task failed, so the coordinator rebuilds the same exception as a local count throws.</summary>

@@ -1,0 +1,225 @@
+using System.Buffers;
+using Tally.Output;
+
+namespace Tally.Cluster.Reduce;
+
+/// <summary>
+/// A reducer's work: the keys of one range <c>[lower, upper)</c> read from every map run, merged
+/// in ordinal byte order with equal keys summed, and written as one part file.
+/// </summary>
+/// <remarks>
+/// A k-way merge: one <see cref="RangeReader"/> per run (a 32 KiB buffer and the run's sparse
+/// index each) under a heap ordered by the readers' current keys. Memory is the readers, the heap
+/// and the row being written: it does not grow with the range's size, so a reducer holds far less
+/// than its share of the distinct keys. Rows are formatted by the same <see cref="RowFormat"/> a
+/// local <c>-o</c> uses, and the comparer is the one its sort uses (ordinal bytes, a prefix before
+/// its extensions), so the parts in order are the local output byte for byte.
+/// </remarks>
+internal static class RangeMerge
+{
+    private const int ReaderBufferBytes = 32 << 10;
+    private const int FlushBytes = 1 << 16;
+
+    /// <summary>Writes part <paramref name="path"/> (whole or not at all) and returns its rows and bytes.</summary>
+    /// <param name="runs">The map runs to merge.</param>
+    /// <param name="lower">The range's first key, inclusive; null for none.</param>
+    /// <param name="upper">The range's end, exclusive; null for none.</param>
+    /// <param name="format">How a row is written.</param>
+    /// <param name="header">Whether the part starts the output (part 0): only it carries the format's header.</param>
+    /// <param name="footer">Whether the part ends the output (the last): only it carries the footer.</param>
+    /// <param name="path">The part file.</param>
+    /// <param name="progress">Told the rows written so far, now and then, from the merging thread.</param>
+    /// <param name="cancellationToken">Stops the merge; the part is then not written.</param>
+    public static async Task<(long Rows, long Bytes)> WriteAsync(IReadOnlyList<string> runs, byte[]? lower, byte[]? upper, RowFormat format, bool header, bool footer,
+        string path, Action<long> progress, CancellationToken cancellationToken)
+    {
+        long rows = 0;
+        long bytes = 0;
+        await AtomicFile.WriteAsync(path, async stream =>
+        {
+            var readers = new List<RangeReader>(runs.Count);
+            try
+            {
+                foreach (string run in runs)
+                {
+                    readers.Add(RangeReader.Open(run, lower, upper, ReaderBufferBytes));
+                }
+
+                var heap = new PriorityQueue<RangeReader, RangeReader>(readers.Count, RangeReader.ByKey);
+                foreach (var reader in readers.Where(r => r.MoveNext()))
+                {
+                    heap.Enqueue(reader, reader);
+                }
+
+                var rowsOut = new ArrayBufferWriter<byte>(FlushBytes * 2);
+                if (header)
+                {
+                    format.WriteHeader(rowsOut);
+                }
+
+                byte[] key = new byte[256];
+                while (heap.TryDequeue(out var first, out _))
+                {
+                    int length = first.Key.Length;
+                    if (key.Length < length)
+                    {
+                        key = new byte[Math.Max(length, key.Length * 2)];
+                    }
+
+                    first.Key.CopyTo(key);
+                    long total = first.Total;
+                    Advance(heap, first);
+
+                    // Equal keys from other runs come out next: sum them into this row.
+                    while (heap.TryPeek(out var next, out _) && next.Key.SequenceEqual(key.AsSpan(0, length)))
+                    {
+                        heap.Dequeue();
+                        total = AddChecked(total, next.Total, key.AsSpan(0, length));
+                        Advance(heap, next);
+                    }
+
+                    format.WriteRow(rowsOut, key.AsSpan(0, length), total);
+                    rows++;
+                    if (rowsOut.WrittenCount >= FlushBytes)
+                    {
+                        bytes += rowsOut.WrittenCount;
+                        await stream.WriteAsync(rowsOut.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                        rowsOut.ResetWrittenCount();
+                        progress(rows);
+                    }
+                }
+
+                if (footer)
+                {
+                    format.WriteFooter(rowsOut);
+                }
+
+                bytes += rowsOut.WrittenCount;
+                await stream.WriteAsync(rowsOut.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                progress(rows);
+            }
+            finally
+            {
+                foreach (var reader in readers)
+                {
+                    reader.Dispose();
+                }
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        return (rows, bytes);
+    }
+
+    private static void Advance(PriorityQueue<RangeReader, RangeReader> heap, RangeReader reader)
+    {
+        if (reader.MoveNext())
+        {
+            heap.Enqueue(reader, reader);
+        }
+    }
+
+    private static long AddChecked(long total, long more, ReadOnlySpan<byte> key)
+    {
+        long sum = total + more;
+        if (((total ^ sum) & (more ^ sum)) < 0)
+        {
+            throw new TallyDataException("", null, $"the total of \"{System.Text.Encoding.UTF8.GetString(key)}\" is past the largest count, 2^63 - 1");
+        }
+
+        return sum;
+    }
+}
+
+/// <summary>Reads the records of one run whose keys lie in <c>[lower, upper)</c>, seeking by the run's index.</summary>
+internal sealed class RangeReader : IDisposable
+{
+    public static readonly IComparer<RangeReader> ByKey = Comparer<RangeReader>.Create((x, y) => x.Key.SequenceCompareTo(y.Key));
+
+    private readonly FileStream _file;
+    private readonly VarintReader _reader;
+    private readonly byte[]? _lower;
+    private readonly byte[]? _upper;
+    private byte[] _key = new byte[256];
+    private int _keyLength;
+
+    private RangeReader(FileStream file, VarintReader reader, byte[]? lower, byte[]? upper)
+    {
+        _file = file;
+        _reader = reader;
+        _lower = lower;
+        _upper = upper;
+    }
+
+    /// <summary>The current record's key: valid until the next <see cref="MoveNext"/>.</summary>
+    public ReadOnlySpan<byte> Key => _key.AsSpan(0, _keyLength);
+
+    public long Total { get; private set; }
+
+    public static RangeReader Open(string path, byte[]? lower, byte[]? upper, int bufferBytes)
+    {
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        try
+        {
+            var (index, recordsEnd, _) = RunFile.ReadIndex(file);
+
+            // Start at the last entry whose key is below the range (the records before it are
+            // all below too), and stop at the first entry at or past its end.
+            long start = RunFile.Magic.Length;
+            long end = recordsEnd;
+            foreach (var (key, offset) in index)
+            {
+                if (lower is not null && key.AsSpan().SequenceCompareTo(lower) < 0)
+                {
+                    start = offset;
+                }
+
+                if (upper is not null && key.AsSpan().SequenceCompareTo(upper) >= 0)
+                {
+                    end = offset;
+                    break;
+                }
+            }
+
+            end = Math.Max(start, end);
+            file.Position = start;
+            return new RangeReader(file, new VarintReader(file, start, end, bufferBytes), lower, upper);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Moves to the next record in the range; false past its last.</summary>
+    public bool MoveNext()
+    {
+        while (!_reader.AtEnd)
+        {
+            int length = checked((int)_reader.ReadVarint());
+            var key = _reader.ReadBytes(length);
+            if (_key.Length < length)
+            {
+                _key = new byte[Math.Max(length, _key.Length * 2)];
+            }
+
+            key.CopyTo(_key);
+            _keyLength = length;
+            Total = checked((long)_reader.ReadVarint());
+            if (_lower is not null && Key.SequenceCompareTo(_lower) < 0)
+            {
+                continue;
+            }
+
+            if (_upper is not null && Key.SequenceCompareTo(_upper) >= 0)
+            {
+                return false;
+            }
+
+            return true;
+        }
+
+        return false;
+    }
+
+    public void Dispose() => _file.Dispose();
+}

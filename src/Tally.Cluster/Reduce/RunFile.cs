@@ -1,0 +1,299 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Tally.Aggregation;
+
+namespace Tally.Cluster.Reduce;
+
+/// <summary>
+/// A map task's table on shared storage, sorted by key: what <c>--reduce-on-nodes</c> writes
+/// instead of sending the table to the coordinator, and what each reducer reads its range of.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Layout: <c>"TLYRUN1\n"</c>; then one record per key in ordinal byte order (the order of a
+/// local <c>-o</c>): key length (varint), key bytes, total (varint); then a sparse index, one entry
+/// at the first record and then at the first record past every <see cref="IndexStrideBytes"/>:
+/// key length (varint), key, the record's offset (varint); then a footer: the index's offset (8
+/// bytes), its entry count (4), the record count (8), all little endian, and the magic again.
+/// </para>
+/// <para>
+/// The index lets a reducer seek to its range instead of reading every run from the start: it
+/// reads at most one stride before its first key and stops at the first index entry past its last.
+/// A reducer that finds a cut or foreign file fails (<see cref="InvalidDataException"/>); the file
+/// was written through <see cref="Output.AtomicFile"/>, so a whole one is never cut.
+/// </para>
+/// </remarks>
+internal static class RunFile
+{
+    /// <summary>Bytes of records between two index entries: a reducer reads at most this much outside its range per run and end.</summary>
+    public const int IndexStrideBytes = 64 << 10;
+
+    private const int FooterBytes = 8 + 4 + 8 + 8;
+
+    public static ReadOnlySpan<byte> Magic => "TLYRUN1\n"u8;
+
+    /// <summary>Writes <paramref name="table"/> sorted to <paramref name="path"/> (whole or not at all) and returns its key count and a sample of <paramref name="sampleSize"/> keys evenly spaced by rank.</summary>
+    /// <param name="table">The source's table.</param>
+    /// <param name="path">The run's file.</param>
+    /// <param name="sampleSize">Keys to sample.</param>
+    /// <param name="cancellationToken">Stops the write; nothing is left at the path.</param>
+    /// <param name="indexStride">Bytes of records between index entries (tests make it tiny, so that every seek path is taken).</param>
+    public static async Task<RunSummary> WriteAsync(CountTable table, string path, int sampleSize, CancellationToken cancellationToken, int indexStride = IndexStrideBytes)
+    {
+        // The table's keys copied out and sorted by index: one more copy of the keys beside the
+        // table, the same per-source bound a map task already has.
+        var keys = new ArrayBufferWriter<byte>(Math.Max(256, table.Count * 16));
+        var offsets = new List<int>(table.Count + 1) { 0 };
+        var totals = new List<long>(table.Count);
+        var collect = (keys, offsets, totals);
+        table.ForEach(ref collect, static (ref (ArrayBufferWriter<byte> Keys, List<int> Offsets, List<long> Totals) c, ReadOnlySpan<byte> key, long total) =>
+        {
+            c.Keys.Write(key);
+            c.Offsets.Add(c.Keys.WrittenCount);
+            c.Totals.Add(total);
+        });
+
+        var bytes = keys.WrittenMemory;
+        int[] order = [.. Enumerable.Range(0, totals.Count)];
+        Array.Sort(order, (x, y) => bytes.Span[offsets[x]..offsets[x + 1]].SequenceCompareTo(bytes.Span[offsets[y]..offsets[y + 1]]));
+
+        var sample = new List<byte[]>();
+        int n = order.Length;
+        int take = Math.Min(n, sampleSize);
+        for (int i = 0; i < take; i++)
+        {
+            int rank = (int)((long)i * n / take);
+            sample.Add(bytes.Span[offsets[order[rank]]..offsets[order[rank] + 1]].ToArray());
+        }
+
+        await Output.AtomicFile.WriteAsync(path, async stream =>
+        {
+            // Not disposed: that would close AtomicFile's stream before it flushes and renames it.
+            var buffered = new BufferedStream(stream, 1 << 16);
+            var writer = new VarintWriter(buffered);
+            writer.Write(Magic);
+            var index = new List<(int Key, long Offset)>();
+            long nextIndex = 0;
+            for (int i = 0; i < n; i++)
+            {
+                if (writer.Position >= nextIndex)
+                {
+                    index.Add((order[i], writer.Position));
+                    nextIndex = writer.Position + indexStride;
+                }
+
+                int k = order[i];
+                writer.WriteVarint((ulong)(offsets[k + 1] - offsets[k]));
+                writer.Write(bytes.Span[offsets[k]..offsets[k + 1]]);
+                writer.WriteVarint((ulong)totals[k]);
+                if ((i & 0xFFFF) == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+            }
+
+            long indexOffset = writer.Position;
+            foreach (var (k, offset) in index)
+            {
+                writer.WriteVarint((ulong)(offsets[k + 1] - offsets[k]));
+                writer.Write(bytes.Span[offsets[k]..offsets[k + 1]]);
+                writer.WriteVarint((ulong)offset);
+            }
+
+            Span<byte> footer = stackalloc byte[FooterBytes];
+            BinaryPrimitives.WriteInt64LittleEndian(footer, indexOffset);
+            BinaryPrimitives.WriteInt32LittleEndian(footer[8..], index.Count);
+            BinaryPrimitives.WriteInt64LittleEndian(footer[12..], n);
+            Magic.CopyTo(footer[20..]);
+            writer.Write(footer);
+            await buffered.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+
+        return new RunSummary(n, sample);
+    }
+
+    /// <summary>The index of a run: its entries' keys and offsets, where the records end, and the record count.</summary>
+    public static (List<(byte[] Key, long Offset)> Index, long RecordsEnd, long Records) ReadIndex(FileStream file)
+    {
+        Span<byte> footer = stackalloc byte[FooterBytes];
+        if (file.Length < Magic.Length + FooterBytes)
+        {
+            throw new InvalidDataException($"{file.Name}: not a Tally run (too short)");
+        }
+
+        file.Position = file.Length - FooterBytes;
+        file.ReadExactly(footer);
+        if (!footer[20..].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"{file.Name}: not a Tally run (no footer)");
+        }
+
+        long indexOffset = BinaryPrimitives.ReadInt64LittleEndian(footer);
+        int entries = BinaryPrimitives.ReadInt32LittleEndian(footer[8..]);
+        long records = BinaryPrimitives.ReadInt64LittleEndian(footer[12..]);
+        if (indexOffset < Magic.Length || indexOffset > file.Length - FooterBytes || entries < 0)
+        {
+            throw new InvalidDataException($"{file.Name}: not a Tally run (bad footer)");
+        }
+
+        file.Position = indexOffset;
+        var reader = new VarintReader(file, indexOffset, file.Length - FooterBytes, 1 << 12);
+        var index = new List<(byte[] Key, long Offset)>(entries);
+        for (int i = 0; i < entries; i++)
+        {
+            var key = reader.ReadBytes(checked((int)reader.ReadVarint())).ToArray();
+            index.Add((key, (long)reader.ReadVarint()));
+        }
+
+        return (index, indexOffset, records);
+    }
+}
+
+/// <summary>What a map task tells the coordinator of its run: the keys it holds and a sample of them for the splitters.</summary>
+internal sealed record RunSummary(long Keys, IReadOnlyList<byte[]> Sample)
+{
+    /// <summary>The summary as bytes for the task's last report.</summary>
+    public byte[] Encode()
+    {
+        using var stream = new MemoryStream();
+        var writer = new VarintWriter(stream);
+        writer.WriteVarint((ulong)Keys);
+        writer.WriteVarint((ulong)Sample.Count);
+        foreach (var key in Sample)
+        {
+            writer.WriteVarint((ulong)key.Length);
+            writer.Write(key);
+        }
+
+        return stream.ToArray();
+    }
+
+    public static RunSummary Decode(byte[] data)
+    {
+        using var stream = new MemoryStream(data, writable: false);
+        var reader = new VarintReader(stream, 0, data.Length, 1 << 12);
+        long keys = (long)reader.ReadVarint();
+        int count = checked((int)reader.ReadVarint());
+        var sample = new List<byte[]>(count);
+        for (int i = 0; i < count; i++)
+        {
+            sample.Add(reader.ReadBytes(checked((int)reader.ReadVarint())).ToArray());
+        }
+
+        return new RunSummary(keys, sample);
+    }
+}
+
+/// <summary>Writes bytes and LEB128 varints to a stream, counting its position.</summary>
+internal sealed class VarintWriter(Stream stream)
+{
+    public long Position { get; private set; }
+
+    public void Write(ReadOnlySpan<byte> bytes)
+    {
+        stream.Write(bytes);
+        Position += bytes.Length;
+    }
+
+    public void WriteVarint(ulong value)
+    {
+        Span<byte> buffer = stackalloc byte[10];
+        int used = 0;
+        while (value >= 0x80)
+        {
+            buffer[used++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        buffer[used++] = (byte)value;
+        Write(buffer[..used]);
+    }
+}
+
+/// <summary>Reads bytes and varints from a stream between two offsets, through one buffer of its own.</summary>
+internal sealed class VarintReader
+{
+    private readonly Stream _stream;
+    private readonly long _end;
+    private byte[] _buffer;
+    private int _start;
+    private int _length;
+    private long _bufferOffset;
+
+    /// <param name="stream">Positioned at <paramref name="start"/>.</param>
+    /// <param name="start">The first offset to read.</param>
+    /// <param name="end">The offset past the last byte to read.</param>
+    /// <param name="bufferBytes">The buffer's size (it grows for a longer key).</param>
+    public VarintReader(Stream stream, long start, long end, int bufferBytes)
+    {
+        _stream = stream;
+        _end = end;
+        _buffer = new byte[bufferBytes];
+        _bufferOffset = start;
+    }
+
+    /// <summary>The offset of the next byte to read.</summary>
+    public long Position => _bufferOffset + _start;
+
+    public bool AtEnd => Position >= _end;
+
+    public ulong ReadVarint()
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            byte b = ReadBytes(1)[0];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidDataException("a Tally run holds a varint that is too long");
+    }
+
+    /// <summary>The next <paramref name="count"/> bytes, valid until the next read.</summary>
+    public ReadOnlySpan<byte> ReadBytes(int count)
+    {
+        if (_length - _start < count)
+        {
+            Fill(count);
+        }
+
+        var bytes = _buffer.AsSpan(_start, count);
+        _start += count;
+        return bytes;
+    }
+
+    private void Fill(int count)
+    {
+        int kept = _length - _start;
+        if (_buffer.Length < count)
+        {
+            var larger = new byte[Math.Max(count, _buffer.Length * 2)];
+            _buffer.AsSpan(_start, kept).CopyTo(larger);
+            _buffer = larger;
+        }
+        else
+        {
+            _buffer.AsSpan(_start, kept).CopyTo(_buffer);
+        }
+
+        _bufferOffset += _start;
+        _start = 0;
+        _length = kept;
+        while (_length < count)
+        {
+            long left = _end - (_bufferOffset + _length);
+            int want = (int)Math.Min(_buffer.Length - _length, left);
+            int read = want <= 0 ? 0 : _stream.Read(_buffer, _length, want);
+            if (read == 0)
+            {
+                throw new InvalidDataException("a Tally run is cut short");
+            }
+
+            _length += read;
+        }
+    }
+}

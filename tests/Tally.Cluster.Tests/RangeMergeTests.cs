@@ -1,0 +1,119 @@
+using System.Text;
+using Tally.Aggregation;
+using Tally.Cluster.Reduce;
+using Tally.Output;
+using Tally.Testing;
+
+namespace Tally.Cluster.Tests;
+
+/// <summary>
+/// The reduce's parts without a cluster: seeded tables written as runs with index strides down to
+/// one byte, merged over any splitters (keys that exist, prefixes of them, the empty key, repeated
+/// splitters), concatenate to the sorted totals. No node is started.
+/// </summary>
+public sealed class RangeMergeTests
+{
+    private static readonly string[] s_pieces = ["", "a", "b", "ab", "é", "日", " ", "\t"];
+
+    private static byte[] RandomKey(Random random)
+    {
+        var key = new List<byte>();
+        int parts = random.Next(0, 4);
+        for (int i = 0; i < parts; i++)
+        {
+            key.AddRange(Encoding.UTF8.GetBytes(s_pieces[random.Next(1, s_pieces.Length - 1)]));
+        }
+
+        if (random.Next(20) == 0)
+        {
+            key.Add(0xFF);
+        }
+
+        return [.. key];
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public async Task RunsMergedOverAnySplitters_ConcatenateToTheSortedTotals(int seed)
+    {
+        using var folder = new TempFolder();
+        var random = new Random(seed);
+        var expected = new Dictionary<string, (byte[] Key, long Total)>();
+        var runs = new List<string>();
+        var summaries = new List<RunSummary>();
+        int tables = random.Next(1, 6);
+        for (int t = 0; t < tables; t++)
+        {
+            var table = new CountTable();
+            int keys = random.Next(0, 400);
+            for (int i = 0; i < keys; i++)
+            {
+                byte[] key = RandomKey(random);
+                long amount = random.Next(1, 1000) * (random.Next(50) == 0 ? 10_000_000_000L : 1);
+                table.Add(key, amount);
+                string id = Convert.ToHexString(key);
+                expected[id] = (key, (expected.TryGetValue(id, out var seen) ? seen.Total : 0) + amount);
+            }
+
+            string path = Path.Combine(folder.Path, $"{t}.run");
+            int[] strides = [1, 7, 64, RunFile.IndexStrideBytes];
+            int stride = strides[random.Next(strides.Length)];
+            summaries.Add(await RunFile.WriteAsync(table, path, random.Next(1, 40), CancellationToken.None, stride));
+            runs.Add(path);
+        }
+
+        var sorted = expected.Values.OrderBy(e => e.Key, Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y))).ToList();
+        var want = new MemoryStream();
+        foreach (var (key, total) in sorted)
+        {
+            want.Write(key);
+            want.Write(Encoding.ASCII.GetBytes($"\t{total}\n"));
+        }
+
+        // Splitters of every awkward kind, sorted (repeats allowed: they make empty ranges).
+        var candidates = sorted.Select(e => e.Key).Concat(sorted.Where(e => e.Key.Length > 1).Select(e => e.Key[..^1])).Append([]).Append([0xFF, 0xFF]).ToList();
+        for (int round = 0; round < 5; round++)
+        {
+            var splitters = round == 0
+                ? Splitters.Choose(summaries, random.Next(1, 9))
+                : [.. Enumerable.Range(0, random.Next(0, 8)).Select(_ => candidates[random.Next(candidates.Count)]).Order(Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y)))];
+            int parts = splitters.Length + 1;
+            var got = new MemoryStream();
+            long rows = 0;
+            for (int part = 0; part < parts; part++)
+            {
+                string file = Path.Combine(folder.Path, $"part-{round}-{part}");
+                var (partRows, bytes) = await RangeMerge.WriteAsync(runs, part == 0 ? null : splitters[part - 1], part == parts - 1 ? null : splitters[part],
+                    TsvRowFormat.Instance, part == 0, part == parts - 1, file, _ => { }, CancellationToken.None);
+                byte[] written = await File.ReadAllBytesAsync(file);
+                Assert.Equal(bytes, written.Length);
+                got.Write(written);
+                rows += partRows;
+            }
+
+            Assert.Equal(sorted.Count, rows);
+            Assert.Equal(want.ToArray(), got.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Splitters_FromEvenSamples_CutEvenRanges()
+    {
+        // Two runs, one ten times the other's keys: the samples weigh by the keys they stand for.
+        var small = new RunSummary(100, [.. Enumerable.Range(0, 10).Select(i => Encoding.ASCII.GetBytes($"k{i * 10:D4}"))]);
+        var large = new RunSummary(1000, [.. Enumerable.Range(0, 10).Select(i => Encoding.ASCII.GetBytes($"k{5000 + (i * 100):D4}"))]);
+
+        var splitters = Splitters.Choose([small, large], 4);
+
+        Assert.Equal(3, splitters.Length);
+        Assert.All(splitters, s => Assert.True(s.AsSpan().SequenceCompareTo("k5000"u8) >= 0, Encoding.ASCII.GetString(s)));
+        Assert.Empty(Splitters.Choose([small], 1));
+    }
+}
