@@ -1,8 +1,9 @@
 namespace Tally.Cli.Tests;
 
 /// <summary>
-/// A test that starts cluster node processes: opt-in with <c>TALLY_CLUSTER_TESTS=1</c>, like the
-/// Tally.Cluster.Tests suite, until the cluster's membership settings hold on a loaded machine.
+/// A test that starts cluster node processes: run with <c>TALLY_CLUSTER_TESTS=1</c>, like the
+/// Tally.Cluster.Tests suite, which <c>.ci/run</c> sets for a run of its own after the whole suite
+/// (<c>--filter ClusterCommandTests</c>), rather than beside the other test assemblies.
 /// </summary>
 internal sealed class ClusterFactAttribute : FactAttribute
 {
