@@ -56,8 +56,19 @@ internal sealed class TallyProcess : IDisposable
     public static TallyProcess Start(string workingDirectory, params string[] args)
         => Start(workingDirectory, new Dictionary<string, string>(), args);
 
+    /// <summary>
+    /// Starts the tool's own build output (tool/tally.dll, copied by the project file) rather than
+    /// the copy beside the tests, which lacks the Microsoft.Extensions assemblies that ASP.NET Core
+    /// supplies to this test host but not to a <c>dotnet tally.dll</c>: <c>tally node</c> needs them.
+    /// </summary>
+    public static TallyProcess StartTool(string workingDirectory, params string[] args)
+        => Start(workingDirectory, new Dictionary<string, string>(), Path.Combine(AppContext.BaseDirectory, "tool", "tally.dll"), args);
+
     /// <summary>Starts tally with <paramref name="environment"/> added to this process's environment.</summary>
     public static TallyProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        => Start(workingDirectory, environment, Path.Combine(AppContext.BaseDirectory, "tally.dll"), args);
+
+    private static TallyProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, string tally, string[] args)
     {
         var (launcher, prefix) = Launcher();
         var info = new ProcessStartInfo(launcher)
@@ -69,7 +80,7 @@ internal sealed class TallyProcess : IDisposable
             StandardOutputEncoding = Encoding.Latin1,
             UseShellExecute = false,
         };
-        foreach (string arg in prefix.Append(Path.Combine(AppContext.BaseDirectory, "tally.dll")).Concat(args))
+        foreach (string arg in prefix.Append(tally).Concat(args))
         {
             info.ArgumentList.Add(arg);
         }
