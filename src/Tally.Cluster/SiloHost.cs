@@ -66,7 +66,7 @@ internal static class SiloHost
 
             // Failure detection, measured on a 2-core machine at load average 10-20 (README, "Many
             // machines: a cluster"; docs/benchmarks.md, "Cluster"): a killed node's tasks are rerun
-            // 2.4-2.8 s after the kill, a hung one's (SIGSTOP) 9-10 s after the stop, and a node
+            // 2.2-2.8 s after the kill, a hung one's (SIGSTOP) 8.4-10.1 s after the stop, and a node
             // that is merely slow to be scheduled is not declared dead. (1 s probes missed twice,
             // as before, declared busy nodes dead on a loaded 2-core machine.)
             // - A probe every second, whose timeout adapts to the measured round trips only between
