@@ -62,12 +62,12 @@ public static class ClusterNode
                     }
                 }
 
-                if (await ServeOneClusterAsync(options, listen, settings, log, refused, cancellationToken).ConfigureAwait(false))
+                if (await ServeOneClusterAsync(options, listen, settings, log, refused, cancellationToken).ConfigureAwait(false) is { } silence)
                 {
                     // Told, and out of the cluster now: the coordinator, which waited for that, is
                     // closing its port. Wait until it has, so the node joins the next coordinator and
                     // not this one again.
-                    await WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+                    await silence.ConfigureAwait(false);
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -83,13 +83,17 @@ public static class ClusterNode
         }
     }
 
-    /// <summary>Joins the cluster and serves it until its coordinator leaves or the node is stopped; true when the coordinator said it was leaving.</summary>
+    /// <summary>Joins the cluster and serves it until its coordinator leaves or the node is stopped; when the coordinator said it was leaving, a task that ends once its port has closed.</summary>
     /// <remarks>
     /// The node leaves (stops its silo) before it returns, and the caller waits for the coordinator's
     /// port to close only after that: the coordinator holds its port until its nodes are out, so a
     /// node that waited for the port while still in the cluster made both wait out their 30 s limits.
+    /// The port is watched from the moment the node is told, though, beside the leaving: it closes as
+    /// soon as the table says the node is dead, while the node's own stop may take seconds more on a
+    /// loaded machine; a watch begun only after the stop could miss the closed port (the next job's
+    /// coordinator already listening at the same address) and wait out its 30 s.
     /// </remarks>
-    private static async Task<bool> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused, CancellationToken cancellationToken)
+    private static async Task<Task?> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused, CancellationToken cancellationToken)
     {
         var signals = new NodeSignals();
         using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true, services => services.AddSingleton(settings).AddSingleton(signals),
@@ -101,7 +105,7 @@ public static class ClusterNode
             if (options.Cluster.IsRedis)
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-                return false;
+                return null;
             }
 
             var membership = host.Services.GetRequiredService<IClusterMembershipService>();
@@ -121,7 +125,7 @@ public static class ClusterNode
                 if (gone || unreachable >= 3)
                 {
                     log?.Invoke($"node {listen}: the coordinator at {options.Cluster} left; waiting for the next");
-                    return told;
+                    return told ? WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken) : null;
                 }
             }
         }
@@ -199,10 +203,12 @@ public static class ClusterNode
 
     private static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
     {
+        // Polled more often than the other waits: the port may be closed only briefly before the
+        // next job's coordinator opens it again (a loopback connect costs microseconds).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline && await AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
         {
-            await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(s_poll / 5, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -12,23 +12,34 @@ namespace Tally.Cluster.Tests;
 /// Nodes outlive jobs, so the tests run one after another on the same nodes, as a user's would;
 /// a test that kills or stops a node has it replaced before the next one.
 /// </summary>
-public sealed class ClusterFixture : IDisposable
+public class ClusterFixture : IDisposable
 {
     public const int NodeCount = 3;
 
     private readonly NodeProcess?[] _nodes = new NodeProcess?[NodeCount];
 
     public ClusterFixture()
+        : this(ClusterAddress.Parse($"127.0.0.1:{ClusterAddress.FreePort(IPAddress.Loopback)}"))
+    {
+    }
+
+    /// <summary>A cluster at <paramref name="address"/>: a coordinator's, or a Redis membership table; none (no nodes) when null.</summary>
+    protected ClusterFixture(ClusterAddress? address)
     {
         Directory.CreateDirectory(AllowRoot);
-        Address = ClusterAddress.Parse($"127.0.0.1:{ClusterAddress.FreePort(IPAddress.Loopback)}");
+        Address = address!;
+        if (address is null)
+        {
+            return;
+        }
+
         for (int i = 0; i < NodeCount; i++)
         {
             _nodes[i] = NodeProcess.Start(Address, AllowRoot);
         }
     }
 
-    /// <summary>The coordinator's address: each test's job listens here, and the nodes join it.</summary>
+    /// <summary>The cluster's address: a coordinator's <c>HOST:PORT</c> (each test's job listens there and the nodes join it), or <c>redis://HOST:PORT</c>.</summary>
     public ClusterAddress Address { get; }
 
     /// <summary>The folder the nodes may read: where <see cref="Testing.TempFolder"/> puts the tests' files.</summary>
@@ -91,10 +102,40 @@ public sealed class ClusterFixture : IDisposable
 
     public void Dispose()
     {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
         foreach (var node in _nodes)
         {
             node?.Dispose();
         }
+    }
+}
+
+/// <summary>
+/// The same three node processes in a standing cluster whose membership is a table in Redis
+/// (<c>tally node --membership redis://HOST:PORT</c>): they join once and stay, and each job's
+/// coordinator joins them through the table. No nodes without <see cref="RedisServer"/>.
+/// </summary>
+public sealed class RedisClusterFixture : ClusterFixture
+{
+    public RedisClusterFixture()
+        : base(Start())
+    {
+    }
+
+    private static ClusterAddress? Start()
+    {
+        if (RedisServer.Address is null)
+        {
+            return null;
+        }
+
+        RedisServer.Flush();
+        return RedisServer.Cluster;
     }
 }
 
@@ -194,4 +235,10 @@ public sealed class NodeProcess : IDisposable
 public sealed class ClusterTests : ICollectionFixture<ClusterFixture>
 {
     public const string Name = "cluster";
+}
+
+[CollectionDefinition(Name)]
+public sealed class RedisClusterTests : ICollectionFixture<RedisClusterFixture>
+{
+    public const string Name = "redis-cluster";
 }

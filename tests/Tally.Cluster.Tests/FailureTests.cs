@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Tally.Engine;
 using Tally.Sources;
 using Tally.Testing;
@@ -8,85 +6,30 @@ using Xunit.Abstractions;
 namespace Tally.Cluster.Tests;
 
 /// <summary>
-/// What only the cluster does: survive a node killed or stopped mid-task with every source counted
-/// exactly once, serve two jobs in a row on the same nodes, and refuse a path outside --allow.
+/// What only the cluster does: survive a node killed or stopped mid-task (or one of each in one
+/// job) with every source counted exactly once, serve two jobs in a row on the same nodes, and refuse a path outside --allow.
 /// </summary>
 [Collection(ClusterTests.Name)]
 public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper output)
 {
     private static readonly TimeSpan s_guard = TimeSpan.FromSeconds(240);
 
-    /// <summary>Six files that take a node a few seconds each with <see cref="SlowStep"/> and 1 KiB blocks.</summary>
-    private static (byte[][] Files, DataSource[] Sources) SlowSet(TempFolder folder, int seed)
-    {
-        var files = Enumerable.Range(0, 6).Select(i => RandomNgrams.Rows(seed + i, 4000)).ToArray();
-        var sources = files.Select((f, i) => DataSource.FromFile(folder.Write($"s{i}.gz", RandomNgrams.Gzip(f)))).ToArray();
-        return (files, sources);
-    }
-
     [Theory]
     [InlineData(NodeProcess.SigKill)]
     [InlineData(NodeProcess.SigStop)]
-    public async Task NodeKilledOrStoppedMidTask_ItsTasksRunElsewhere_AndTheTotalsAreExact(int signal)
-    {
-        using var folder = new TempFolder();
-        var (files, sources) = SlowSet(folder, seed: 70 + signal);
-        var events = new ConcurrentQueue<(ClusterEvent Event, long At)>();
-        var clock = Stopwatch.StartNew();
-        int victim = -1;
-        long signalled = 0;
-        var options = cluster.Options(2, 1024, e =>
-        {
-            events.Enqueue((e, clock.ElapsedMilliseconds));
-            if (e.Kind == ClusterEventKind.Started && cluster.NodeIndexOf(e.Node) is { } index && Interlocked.CompareExchange(ref victim, index, -1) == -1)
-            {
-                // Once the node holds a task for a second, so the signal lands mid-task.
-                _ = Task.Delay(1000).ContinueWith(_ =>
-                {
-                    Interlocked.Exchange(ref signalled, clock.ElapsedMilliseconds);
-                    cluster.Node(index).Signal(signal);
-                }, TaskScheduler.Default);
-            }
-        }) with
-        { MapStep = new SlowStep() };
+    public Task NodeKilledOrStoppedMidTask_ItsTasksRunElsewhere_AndTheTotalsAreExact(int signal)
+        => MidJob.RunAsync(cluster, output, seed: 70 + signal, signal);
 
-        try
-        {
-            var job = CountJob.Start(sources, options);
-            try
-            {
-                await job.Result.WaitAsync(s_guard);
-            }
-            catch (TallyInputException)
-            {
-                output.WriteLine(cluster.Logs());
-                throw;
-            }
-
-            var result = await job.Result;
-            output.WriteLine($"signal {signal} at {Interlocked.Read(ref signalled)} ms to node {victim}");
-            foreach (var (e, at) in events)
-            {
-                output.WriteLine($"{at,7} ms {e.Kind} {Path.GetFileName(e.Source)} on {e.Node} attempt {e.Attempt} {e.Reason}");
-            }
-
-            Assert.Equal(ReferenceCount.Count(files), ReferenceCount.FromResult(result));
-            var lost = events.Where(e => e.Event.Kind == ClusterEventKind.Lost).ToList();
-            Assert.NotEmpty(lost);
-            Assert.True(result.Sources.Sum(s => s.Retries) >= 1);
-            output.WriteLine($"first task lost {lost.Min(e => e.At) - Interlocked.Read(ref signalled)} ms after the signal: {lost[0].Event.Reason}");
-        }
-        finally
-        {
-            if (victim >= 0)
-            {
-                cluster.Replace(victim);
-            }
-        }
-    }
+    /// <summary>Two of the three nodes fail in one job, one killed and one hung: the last node counts what they held.</summary>
+    [Fact]
+    public Task OneNodeKilledAndAnotherStopped_InOneJob_TheTotalsAreExact()
+        => MidJob.RunAsync(cluster, output, seed: 90, NodeProcess.SigKill, NodeProcess.SigStop);
 
     [Fact]
-    public async Task TwoJobsInARow_OnTheSameStandingNodes_AreBothExact()
+    public Task TwoJobsInARow_OnTheSameStandingNodes_AreBothExact() => TwoJobsInARowAsync(cluster);
+
+    /// <summary>Two jobs one after the other on <paramref name="cluster"/>'s nodes: both exact, and every node served the second.</summary>
+    internal static async Task TwoJobsInARowAsync(ClusterFixture cluster)
     {
         using var folder = new TempFolder();
         for (int job = 0; job < 2; job++)
@@ -111,12 +54,16 @@ public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper outpu
     public async Task PathOutsideAllow_IsRefused_NamingTheNodeAndThePath()
     {
         // The test binaries' folder is not under the nodes' --allow root (the temp folder).
+        // The job waits for all three nodes, not one: a node still joining when a job ends is not
+        // in the table its coordinator waits on, stays in that cluster, and is ended by Orleans when
+        // the next job's coordinator starts at the same address (a younger table); the next test
+        // then waited for its replacement past the contract suite's guard.
         string outside = Path.Combine(AppContext.BaseDirectory, $"outside-{Guid.NewGuid():N}.tsv");
         await File.WriteAllTextAsync(outside, "secret\t2000\t1\t1\n");
         try
         {
             var error = await Assert.ThrowsAsync<TallyInputException>(() =>
-                CountJob.Start([DataSource.FromFile(outside)], cluster.Options(1, 64, nodes: 1)).Result.WaitAsync(s_guard));
+                CountJob.Start([DataSource.FromFile(outside)], cluster.Options(1, 64)).Result.WaitAsync(s_guard));
 
             output.WriteLine(error.Message);
             Assert.Contains("refused", error.Message, StringComparison.Ordinal);

@@ -184,7 +184,12 @@ public sealed partial class ClusterExecutor : Executor
                     RemoveRuns(reduce, dispatcher.Job);
                 }
 
-                await TellNodesAsync(membership, self, grains).ConfigureAwait(false);
+                // Nodes of a standing Redis cluster stay in it between jobs (the table outlives this
+                // coordinator): nothing to tell them, and no port of ours they could rejoin by mistake.
+                if (!cluster.IsRedis)
+                {
+                    await TellNodesAsync(membership, self, grains).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -199,32 +204,41 @@ public sealed partial class ClusterExecutor : Executor
     /// <summary>Tells every node the job is over, so it leaves at once and waits for the next coordinator, and waits (30 s at most) until they have left.</summary>
     private static async Task TellNodesAsync(Membership membership, SiloAddress self, IGrainFactory grains)
     {
-        var calls = membership.LiveNodes(self).Keys.Select(node =>
-        {
-            RequestContext.Set(IPlacementDirector.PlacementHintKey, node);
-            try
-            {
-                return grains.GetGrain<INodeControlGrain>($"{node.ToParsableString()}/{Guid.NewGuid():N}").CoordinatorLeavingAsync();
-            }
-            finally
-            {
-                RequestContext.Clear();
-            }
-        }).ToList();
-
-        // A node that does not answer (dying, or the call hangs as management calls can) notices
-        // the coordinator's port closing instead.
-        await QuietlyAsync(Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
-
-        // Hold the port until the nodes have left (10 s at most): a node still in this cluster when
+        // Hold the port until the nodes have left (30 s at most): a node still in this cluster when
         // the next coordinator starts at the same address would read the new, younger membership
         // table, and Orleans ends such a silo's process.
         // Until they are Dead, not merely shutting down: a silo still stopping reads the table too.
+        // A node that was still joining when the job ended becomes active later and is told then:
+        // told only once at the start, it never left, and the coordinator waited out the 30 s.
+        var told = new HashSet<SiloAddress>();
+        var calls = new List<Task>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (membership.NodesNotDead(self) > 0 && DateTime.UtcNow < deadline)
+        while (true)
         {
+            foreach (var node in membership.LiveNodes(self).Keys.Where(told.Add))
+            {
+                RequestContext.Set(IPlacementDirector.PlacementHintKey, node);
+                try
+                {
+                    calls.Add(grains.GetGrain<INodeControlGrain>($"{node.ToParsableString()}/{Guid.NewGuid():N}").CoordinatorLeavingAsync());
+                }
+                finally
+                {
+                    RequestContext.Clear();
+                }
+            }
+
+            if (membership.NodesNotDead(self) == 0 || DateTime.UtcNow >= deadline)
+            {
+                break;
+            }
+
             await Task.Delay(s_tick).ConfigureAwait(false);
         }
+
+        // A node that does not answer (dying, or the call hangs as management calls can) noticed
+        // the coordinator's port closing instead; its call is not waited for.
+        await QuietlyAsync(Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
     }
 
     private async Task WaitForNodesAsync(Membership membership, SiloAddress self, CancellationToken cancellationToken)
