@@ -8,7 +8,7 @@ public sealed record ClusterExecutorOptions
     /// <summary>The cluster: the coordinator's own <c>HOST:PORT</c> (it is the primary silo), or <c>redis://HOST:PORT</c>.</summary>
     public required ClusterAddress Cluster { get; init; }
 
-    /// <summary>Where the coordinator listens with Redis membership (default: loopback, a free port); with <c>HOST:PORT</c> membership it listens there.</summary>
+    /// <summary>Where the coordinator listens with Redis membership (default: loopback, a free port; port 0: a free port on that address); with <c>HOST:PORT</c> membership it listens there.</summary>
     public IPEndPoint? Listen { get; init; }
 
     /// <summary>Nodes to wait for before the first task is sent.</summary>

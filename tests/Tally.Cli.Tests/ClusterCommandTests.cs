@@ -26,6 +26,20 @@ public sealed class ClusterCommandTests : IDisposable
         Assert.Contains($"--cluster 127.0.0.1:{port}: 0 of 1 node joined within 2 s (--join-timeout)", result.Error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--listen 127.0.0.1:0", "tally: --listen needs --cluster\n")]
+    [InlineData("--cluster 127.0.0.1:1 --listen 127.0.0.1:0", "tally: --listen 127.0.0.1:0: only with --cluster redis://HOST:PORT; a coordinator without Redis listens at its --cluster address\n")]
+    [InlineData("--cluster redis://127.0.0.1:1 --listen nowhere", "tally: --listen nowhere: \"nowhere\" is not HOST:PORT\n")]
+    public async Task Listen_OnlyForARedisCoordinator_ExitsTwoOtherwise(string options, string error)
+    {
+        string input = _cli.Write("in.tsv", "a\t2000\t1\t1\n");
+
+        var result = await _cli.RunAsync(["count", input, .. options.Split(' ')]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal(error, result.Error);
+    }
+
     [ClusterFact]
     public async Task TwoNodes_CountLikeALocalCount_AndLeaveCleanlyOnSigterm()
     {
@@ -114,12 +128,17 @@ public sealed class ClusterCommandTests : IDisposable
         {
             var local = await _cli.RunAsync(["count", data, "-o", Path.Combine(_cli.Folder, "local.tsv"), "--quiet"]);
             Assert.Equal(0, local.ExitCode);
-            foreach (string job in (string[])["first.tsv", "second.tsv"])
+            // The second job names where its coordinator listens (--listen, for nodes on other
+            // machines); the membership table must then hold the coordinator at that port.
+            int listen = FreePort();
+            foreach (var (job, extra) in new[] { ("first.tsv", Array.Empty<string>()), ("second.tsv", ["--listen", $"127.0.0.1:{listen}"]) })
             {
-                var cluster = await _cli.RunAsync(["count", "--cluster", redis, "--nodes", "3", "--join-timeout", "120s", data, "-o", Path.Combine(_cli.Folder, job), "--quiet"]);
+                var cluster = await _cli.RunAsync(["count", "--cluster", redis, "--nodes", "3", "--join-timeout", "120s", .. extra, data, "-o", Path.Combine(_cli.Folder, job), "--quiet"]);
                 Assert.True(cluster.ExitCode == 0, $"{job}: {cluster.Error}\n{string.Join("\n", nodes.Select(n => n.Error))}");
                 Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_cli.Folder, "local.tsv")), await File.ReadAllBytesAsync(Path.Combine(_cli.Folder, job)));
             }
+
+            Assert.Contains(await MembersAsync(redis), m => m.Contains($"127.0.0.1:{listen}:", StringComparison.Ordinal));
 
             // The nodes served both jobs without leaving: each joined the table once.
             Assert.All(nodes, n => Assert.Single(n.ErrorLines, l => l.Contains(" joined ", StringComparison.Ordinal)));
@@ -141,6 +160,26 @@ public sealed class ClusterCommandTests : IDisposable
                 node.Dispose();
             }
         }
+    }
+
+    /// <summary>Every field of the Redis membership table's hashes: a silo's is its address, <c>S127.0.0.1:PORT:GENERATION</c>, dead or alive.</summary>
+    private static async Task<List<string>> MembersAsync(string redis)
+    {
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis["redis://".Length..]},allowAdmin=true");
+        var members = new List<string>();
+        var database = connection.GetDatabase();
+        foreach (var endpoint in connection.GetEndPoints())
+        {
+            await foreach (var key in connection.GetServer(endpoint).KeysAsync())
+            {
+                if (await database.KeyTypeAsync(key) == StackExchange.Redis.RedisType.Hash)
+                {
+                    members.AddRange((await database.HashKeysAsync(key)).Select(k => k.ToString()));
+                }
+            }
+        }
+
+        return members;
     }
 
     private static int FreePort()

@@ -59,7 +59,7 @@ internal static class ClusterSupport
     }
 
     /// <summary>The cluster executor for <c>count --cluster ADDRESS</c>; its nodes are shown through <paramref name="lines"/>, and what happens to each task is told to <paramref name="verbose"/> (<c>--verbose</c>), when given.</summary>
-    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null, TlsFiles? tls = null, ReduceOnNodes.Request? reduce = null)
+    public static Executor CreateExecutor(string cluster, int nodes, TimeSpan joinTimeout, NodeLines? lines = null, Action<string>? verbose = null, TlsFiles? tls = null, ReduceOnNodes.Request? reduce = null, string? listen = null)
     {
 #if TALLY_CLUSTER
         ClusterAddress address;
@@ -72,9 +72,20 @@ internal static class ClusterSupport
             throw new UsageException($"--cluster {cluster}: {e.Message}; expected HOST:PORT or redis://HOST:PORT");
         }
 
+        System.Net.IPEndPoint? endpoint = null;
+        try
+        {
+            endpoint = listen is null ? null : ClusterAddress.ParseEndPoint(listen);
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"--listen {listen}: {e.Message}");
+        }
+
         var executor = new ClusterExecutor(new ClusterExecutorOptions
         {
             Cluster = address,
+            Listen = endpoint,
             Nodes = nodes,
             JoinTimeout = joinTimeout,
             StallTimeout = EnvironmentSeconds("TALLY_CLUSTER_STALL_SECONDS") ?? TimeSpan.FromSeconds(60),
@@ -88,7 +99,7 @@ internal static class ClusterSupport
         reduce?.AttachStatus(() => executor.ReduceProgress is { } now ? (now.Parts, now.Running, now.Written) : null);
         return executor;
 #else
-        _ = (cluster, nodes, joinTimeout, lines, verbose, tls, reduce);
+        _ = (cluster, nodes, joinTimeout, lines, verbose, tls, reduce, listen);
         throw new TallyInputException(Missing);
 #endif
     }

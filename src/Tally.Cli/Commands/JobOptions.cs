@@ -61,6 +61,8 @@ internal sealed class JobOptions
 
     public Option<string?> JoinTimeout { get; } = new("--join-timeout") { Description = "With --cluster: how long to wait for --nodes nodes (default 60s); then exit 3." };
 
+    public Option<string?> Listen { get; } = new("--listen") { Description = "With --cluster redis://HOST:PORT: where this coordinator listens, HOST:PORT (port 0: a free one; default loopback), so that nodes on other machines reach it." };
+
     public Option<string?> TlsCertificate { get; } = ClusterSupport.TlsCertificateOption();
 
     public Option<string?> TlsCa { get; } = ClusterSupport.TlsCaOption();
@@ -89,7 +91,7 @@ internal sealed class JobOptions
         foreach (var option in new Option[]
         {
             Output, Threads, Executor, BlockSize, MaxLineLength, SkipBad, Rejects, SkipBadFiles, Checkpoint, Quiet, Verbose, OutputFormat, Downloads, Corpus, BaseUrl,
-            Years, Tags, IgnoreCase, Cluster, Nodes, JoinTimeout, TlsCertificate, TlsCa,
+            Years, Tags, IgnoreCase, Cluster, Nodes, JoinTimeout, Listen, TlsCertificate, TlsCa,
         })
         {
             command.Add(option);
@@ -138,14 +140,20 @@ internal sealed class JobOptions
 
             var tls = new ClusterSupport.TlsFiles(parsed.GetValue(TlsCertificate), parsed.GetValue(TlsCa));
             tls.Validate();
+            string? listen = parsed.GetValue(Listen);
+            if (listen is not null && !address.StartsWith("redis://", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new UsageException($"--listen {listen}: only with --cluster redis://HOST:PORT; a coordinator without Redis listens at its --cluster address");
+            }
+
             var lines = nodes = new NodeLines();
-            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines, TaskLines(settings, environment), tls, reduce));
+            var executors = ExecutorRegistry.WithBuiltIns(environment.WorkerCommand).Add("cluster", () => ClusterSupport.CreateExecutor(address, wanted, timeout, lines, TaskLines(settings, environment), tls, reduce, listen));
             return (settings with { Executor = "cluster" }, executors);
         }
 
-        if (parsed.GetValue(Nodes) is not null || parsed.GetValue(JoinTimeout) is not null)
+        if (parsed.GetValue(Nodes) is not null || parsed.GetValue(JoinTimeout) is not null || parsed.GetValue(Listen) is not null)
         {
-            throw new UsageException($"{(parsed.GetValue(Nodes) is not null ? "--nodes" : "--join-timeout")} needs --cluster");
+            throw new UsageException($"{(parsed.GetValue(Nodes) is not null ? "--nodes" : parsed.GetValue(JoinTimeout) is not null ? "--join-timeout" : "--listen")} needs --cluster");
         }
 
         if (parsed.GetValue(TlsCertificate) is not null || parsed.GetValue(TlsCa) is not null)

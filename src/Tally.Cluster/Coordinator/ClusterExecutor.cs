@@ -136,8 +136,10 @@ public sealed partial class ClusterExecutor : Executor
     private async Task RunOnClusterAsync(ExecutorRun run, SourceTask[] tasks, CancellationToken cancellationToken)
     {
         var cluster = Options.Cluster;
+        // With a Redis table the coordinator is one more member, reached at whatever address it
+        // writes there: loopback unless told, and a free port when none is named (port 0).
         var listen = cluster.IsRedis
-            ? Options.Listen ?? new IPEndPoint(IPAddress.Loopback, ClusterAddress.FreePort(IPAddress.Loopback))
+            ? Options.Listen is { Port: not 0 } named ? named : new IPEndPoint(Options.Listen?.Address ?? IPAddress.Loopback, ClusterAddress.FreePort(Options.Listen?.Address ?? IPAddress.Loopback))
             : cluster.EndPoint;
         using var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false, tls: Options.Tls, refused: reason => _lastRefusal = reason);
         try
