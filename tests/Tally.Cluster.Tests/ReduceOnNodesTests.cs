@@ -216,7 +216,10 @@ public sealed class ReduceOnNodesTests(ClusterFixture cluster, ITestOutputHelper
                 Assert.NotEqual(victim, cluster.NodeIndexOf(done.Node));
             }
 
-            Assert.DoesNotContain(reduced.Parts, p => cluster.NodeIndexOf(p.Node) == victim);
+            // A part may still have been written on the victim: a second reducer placed there
+            // before membership declared it dead can finish before the SIGKILL lands (seen in CI
+            // at a load average of 10 and more). Such a part was never lost; a lost one never is.
+            Assert.All(reduced.Parts.Where(p => cluster.NodeIndexOf(p.Node) == victim), p => Assert.DoesNotContain(lost, l => l.Source == Path.GetFileName(p.Path)));
             Assert.False(Directory.Exists(Path.Combine(directory, ClusterExecutor.RunsFolder)));
         }
         finally
