@@ -145,15 +145,7 @@ public sealed partial class ClusterExecutor
                     cancellationToken.ThrowIfCancellationRequested();
                     var nodes = membership.LiveNodes(self);
                     var now = DateTime.UtcNow;
-                    if (nodes.Count > 0)
-                    {
-                        lastNodeSeen = now;
-                    }
-                    else if (now - lastNodeSeen > _options.NodesGoneGrace)
-                    {
-                        int left = queue.Count + _running.Count;
-                        throw new TallyInputException($"--cluster {_options.Cluster}: every node left the cluster and none came back within {_options.NodesGoneGrace.TotalSeconds:0.#} s; {left} part{(left == 1 ? "" : "s")} not written");
-                    }
+                    lastNodeSeen = CheckNodesGone(_options, nodes.Count, lastNodeSeen, now, queue.Count + _running.Count, "part", "written");
 
                     Assign(queue, nodes, now, paths, splitters, directory);
                     PublishNodes(nodes);
@@ -194,10 +186,7 @@ public sealed partial class ClusterExecutor
                 var (part, notBefore, avoid) = entry.Value;
                 if (notBefore <= now)
                 {
-                    var free = nodes.Where(n => n.Value - _busy.GetValueOrDefault(n.Key) > 0)
-                        .OrderBy(n => n.Key.Equals(avoid) ? 1 : 0)
-                        .ThenByDescending(n => n.Value - _busy.GetValueOrDefault(n.Key))
-                        .Select(n => n.Key).FirstOrDefault();
+                    var free = FreestNode(nodes, _busy, avoid);
                     if (free is null)
                     {
                         return;

@@ -269,6 +269,33 @@ public sealed partial class ClusterExecutor : Executor
     private string TlsHint() => Options.Tls is not { } tls ? ""
         : $" and a --tls-certificate that this coordinator trusts: {tls.Trust}" + (_lastRefusal is { } refusal ? $"; the coordinator {refusal}" : "");
 
+    /// <summary>The live node with the most free slots, one other than <paramref name="avoid"/> (where an attempt was just lost or rejected) when another is free; null when no slot is free.</summary>
+    private static SiloAddress? FreestNode(Dictionary<SiloAddress, int> nodes, Dictionary<SiloAddress, int> busy, SiloAddress? avoid)
+        => nodes.Where(n => n.Value - busy.GetValueOrDefault(n.Key) > 0)
+            .OrderBy(n => n.Key.Equals(avoid) ? 1 : 0)
+            .ThenByDescending(n => n.Value - busy.GetValueOrDefault(n.Key))
+            .Select(n => n.Key).FirstOrDefault();
+
+    /// <summary>
+    /// When a node was last seen alive (<paramref name="now"/> if one is); throws once none has been
+    /// for the grace period, naming the <paramref name="left"/> pieces of work (<paramref name="noun"/>s)
+    /// not <paramref name="verb"/>: the map and reduce loops end the same way when every node is gone.
+    /// </summary>
+    private static DateTime CheckNodesGone(ClusterExecutorOptions options, int live, DateTime lastNodeSeen, DateTime now, int left, string noun, string verb)
+    {
+        if (live > 0)
+        {
+            return now;
+        }
+
+        if (now - lastNodeSeen > options.NodesGoneGrace)
+        {
+            throw new TallyInputException($"--cluster {options.Cluster}: every node left the cluster and none came back within {options.NodesGoneGrace.TotalSeconds:0.#} s; {left} {noun}{(left == 1 ? "" : "s")} not {verb}");
+        }
+
+        return lastNodeSeen;
+    }
+
     private string JoinHint() => Options.Cluster.IsRedis ? $"--membership {Options.Cluster}" : Options.Cluster.Text;
 
     private void Publish(IReadOnlyList<NodeStatus> nodes)
@@ -350,15 +377,7 @@ public sealed partial class ClusterExecutor : Executor
                     cancellationToken.ThrowIfCancellationRequested();
                     var nodes = membership.LiveNodes(self);
                     var now = DateTime.UtcNow;
-                    if (nodes.Count > 0)
-                    {
-                        lastNodeSeen = now;
-                    }
-                    else if (now - lastNodeSeen > _options.NodesGoneGrace)
-                    {
-                        int left = queue.Count + _running.Count;
-                        throw new TallyInputException($"--cluster {_options.Cluster}: every node left the cluster and none came back within {_options.NodesGoneGrace.TotalSeconds:0.#} s; {left} source{(left == 1 ? "" : "s")} not counted");
-                    }
+                    lastNodeSeen = CheckNodesGone(_options, nodes.Count, lastNodeSeen, now, queue.Count + _running.Count, "source", "counted");
 
                     Assign(queue, nodes, now);
                     PublishNodes(nodes);
@@ -414,10 +433,7 @@ public sealed partial class ClusterExecutor : Executor
                 }
                 else if (notBefore <= now)
                 {
-                    var free = nodes.Where(n => n.Value - _busy.GetValueOrDefault(n.Key) > 0)
-                        .OrderBy(n => n.Key.Equals(avoid) ? 1 : 0)
-                        .ThenByDescending(n => n.Value - _busy.GetValueOrDefault(n.Key))
-                        .Select(n => n.Key).FirstOrDefault();
+                    var free = FreestNode(nodes, _busy, avoid);
                     if (free is null)
                     {
                         return;

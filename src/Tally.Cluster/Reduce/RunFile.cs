@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Tally.Aggregation;
+using Tally.Serialization;
 
 namespace Tally.Cluster.Reduce;
 
@@ -197,16 +198,8 @@ internal sealed class VarintWriter(Stream stream)
 
     public void WriteVarint(ulong value)
     {
-        Span<byte> buffer = stackalloc byte[10];
-        int used = 0;
-        while (value >= 0x80)
-        {
-            buffer[used++] = (byte)(value | 0x80);
-            value >>= 7;
-        }
-
-        buffer[used++] = (byte)value;
-        Write(buffer[..used]);
+        Span<byte> buffer = stackalloc byte[WireCodec.MaxVarintLength];
+        Write(buffer[..WireCodec.WriteVarint(buffer, value)]);
     }
 }
 
