@@ -25,7 +25,14 @@ internal static class NodeWork
 
             var settings = new TaskSettings(step, order.BlockSize, order.MaxLineLength,
                 order.SkipMalformedRows ? MalformedRowPolicy.Skip : MalformedRowPolicy.Fail,
-                order.SkipBrokenSources ? BrokenSourcePolicy.Skip : BrokenSourcePolicy.Fail);
+                order.SkipBrokenSources ? BrokenSourcePolicy.Skip : BrokenSourcePolicy.Fail)
+            {
+                // A slot counts one source on one task, so a node with fewer sources left than
+                // slots (three sources on two slots, every job's last source) left cores idle:
+                // reading ahead inflates the next block while this one is parsed. Two blocks
+                // ahead keep the reader busy through a slow block, for two blocks more memory per slot.
+                ReadAhead = 2,
+            };
             var source = InputResolver.Default.OpenAddress(order.Address, order.Name);
 
             // Every skipped row is kept here and sent after the count: the coordinator writes the

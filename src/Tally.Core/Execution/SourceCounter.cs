@@ -44,7 +44,10 @@ public static class SourceCounter
         {
             using var reader = await BlockReader.OpenAsync(source, settings.BlockSize, settings.MaxLineLength, cancellationToken).ConfigureAwait(false);
             compressed = reader.IsCompressed;
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false) is { } block)
+
+            // Disposed before the reader (declared after it): its task reads from the reader.
+            await using var ahead = settings.ReadAhead > 0 ? new BlockReadAhead(reader, settings.ReadAhead, cancellationToken) : null;
+            while (await NextAsync(reader, ahead, cancellationToken).ConfigureAwait(false) is { } block)
             {
                 try
                 {
@@ -86,6 +89,16 @@ public static class SourceCounter
         }
 
         return new SourceCount(table, new SourceFigures(storedBytes, bytes, rows, compressed), rowError, IsBroken: false) { Format = step?.Identity };
+    }
+
+    private static ValueTask<BlockData?> NextAsync(BlockReader reader, BlockReadAhead? ahead, CancellationToken cancellationToken)
+    {
+        if (ahead is not null)
+        {
+            return ahead.ReadAsync(cancellationToken);
+        }
+
+        return reader.ReadAsync(cancellationToken);
     }
 
     /// <summary>Maps one block into <paramref name="table"/>: the per-block call every executor makes.</summary>

@@ -16,4 +16,12 @@ public sealed record TaskSettings(MapStep MapStep, int BlockSize, int MaxLineLen
         ArgumentNullException.ThrowIfNull(options);
         return new(options.MapStep, options.BlockSize, options.MaxLineLength, options.MalformedRows, options.BrokenSources);
     }
+
+    /// <summary>
+    /// Blocks <see cref="SourceCounter"/> reads ahead on a task of its own while it maps the one
+    /// before (inflating and parsing at once, one source on two cores); 0, the default, reads on
+    /// the counting task. For a caller that counts one source per task, such as a cluster node
+    /// with fewer sources left than slots.
+    /// </summary>
+    public int ReadAhead { get; init; }
 }
