@@ -35,6 +35,12 @@ public static class ClusterNode
 {
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How often a waiting node tries the coordinator's port: every job's start waits for this, so
+    /// it is short (a refused connect on loopback or a LAN costs microseconds and one packet).
+    /// </summary>
+    private static readonly TimeSpan s_coordinatorPoll = TimeSpan.FromMilliseconds(50);
+
     /// <summary>Serves map tasks until <paramref name="cancellationToken"/> is cancelled, then leaves the cluster cleanly.</summary>
     /// <param name="options">The cluster, address, roots and slots.</param>
     /// <param name="registry">The map steps the node can run, by name.</param>
@@ -113,7 +119,9 @@ public static class ClusterNode
             int unreachable = 0;
             while (true)
             {
-                await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+                // Woken at once when told: every job's end waits for its nodes to leave.
+                await Task.WhenAny(Task.Delay(s_poll, cancellationToken), signals.CoordinatorLeaving.Task).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
                 var snapshot = membership.CurrentSnapshot;
                 primary ??= snapshot.Members.Keys.FirstOrDefault(a => a.Endpoint.Equals(options.Cluster.EndPoint));
 
@@ -197,18 +205,18 @@ public static class ClusterNode
     {
         while (!await AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
         {
-            await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(s_coordinatorPoll, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
     {
-        // Polled more often than the other waits: the port may be closed only briefly before the
-        // next job's coordinator opens it again (a loopback connect costs microseconds).
+        // Polled often: the port may be closed only briefly before the next job's coordinator
+        // opens it again (a loopback connect costs microseconds).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (DateTime.UtcNow < deadline && await AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
         {
-            await Task.Delay(s_poll / 5, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(s_coordinatorPoll, cancellationToken).ConfigureAwait(false);
         }
     }
 

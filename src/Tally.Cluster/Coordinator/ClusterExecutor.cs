@@ -38,6 +38,9 @@ public sealed partial class ClusterExecutor : Executor
 
     private static readonly TimeSpan s_tick = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How often the start (nodes joined?) and the end (nodes left?) of a job look at membership: every job waits for both, and a look is a read of the local snapshot.</summary>
+    private static readonly TimeSpan s_membershipTick = TimeSpan.FromMilliseconds(25);
+
     private readonly Lock _nodesLock = new();
     private IReadOnlyList<NodeStatus> _nodes = [];
 
@@ -235,7 +238,7 @@ public sealed partial class ClusterExecutor : Executor
                 break;
             }
 
-            await Task.Delay(s_tick).ConfigureAwait(false);
+            await Task.Delay(s_membershipTick).ConfigureAwait(false);
         }
 
         // A node that does not answer (dying, or the call hangs as management calls can) noticed
@@ -261,7 +264,7 @@ public sealed partial class ClusterExecutor : Executor
                 throw new TallyInputException($"--cluster {Options.Cluster}: {joined} of {Options.Nodes} node{(Options.Nodes == 1 ? "" : "s")} joined within {Options.JoinTimeout.TotalSeconds:0.#} s (--join-timeout); start them with 'tally node --join {JoinHint()}'{TlsHint()}");
             }
 
-            await Task.Delay(s_tick, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(s_membershipTick, cancellationToken).ConfigureAwait(false);
         }
     }
 
