@@ -1,4 +1,7 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using Tally.Aggregation;
+using Tally.Sources;
 
 namespace Tally.Serialization;
 
@@ -33,14 +36,61 @@ public static class CountTableCodec
         writer.Finish();
     }
 
-    /// <summary>Reads a table written by <see cref="Write"/>.</summary>
+    /// <summary>Reads a table written by <see cref="Write"/>, decoding it as it arrives.</summary>
     /// <exception cref="InvalidDataException">The data is not a table, is of another version, is cut short, or fails its checksum.</exception>
+    /// <remarks>
+    /// Never holds the encoded table whole: a window of 64 kB (more only for a longer key) slides
+    /// over it. A node's table reaches the coordinator this way; buffering it first cost a copy of
+    /// every byte, and memory for all of them beside the decoded table. The checksum is computed on
+    /// the way and checked before the table is returned, so no caller ever gets a table decoded
+    /// from damaged bytes.
+    /// </remarks>
     public static CountTable Read(Stream source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        using var buffer = new MemoryStream();
-        source.CopyTo(buffer);
-        return Read(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        using var input = new SlidingInput(source);
+        s_envelope.CheckPrefix(input.Peek(Envelope.PrefixLength));
+        input.Advance(Envelope.PrefixLength);
+        ulong count = input.Varint(ulong.MaxValue);
+        if (count > int.MaxValue)
+        {
+            throw new InvalidDataException("Tally table entry count is out of range");
+        }
+
+        var table = new CountTable((int)Math.Min(count, 1 << 24));
+        for (ulong i = 0; i < count; i++)
+        {
+            // No key is longer than the longest line allowed: a larger length is damage, and is
+            // refused before a window that large is allocated (the checksum comes only at the end).
+            int length = (int)input.Varint(TallyDefaults.MaxLineLengthCeiling);
+
+            // The key and its total in one window, so the key's bytes stay put while the total is read.
+            var entry = input.Peek(length + WireCodec.MaxVarintLength);
+            if (entry.Length <= length)
+            {
+                throw WireCodec.CutShort(Subject);
+            }
+
+            int position = length;
+            ulong total = WireCodec.ReadVarint(entry, ref position, Subject);
+            table.Add(entry[..length], total <= long.MaxValue ? (long)total : throw OutOfRange());
+            input.Advance(position);
+        }
+
+        uint crc = input.ChecksumOfConsumed();
+        var rest = input.Peek(Envelope.ChecksumLength + 1);
+        if (rest.Length < Envelope.ChecksumLength)
+        {
+            throw WireCodec.CutShort(Subject);
+        }
+
+        if (rest.Length > Envelope.ChecksumLength || crc != BinaryPrimitives.ReadUInt32LittleEndian(rest))
+        {
+            // Bytes past the checksum fail it too, as Read(span), which takes the last four bytes, does.
+            throw new InvalidDataException($"{Subject} checksum mismatch");
+        }
+
+        return table;
     }
 
     /// <summary>Reads a table from bytes written by <see cref="Write"/>.</summary>
@@ -63,5 +113,74 @@ public static class CountTableCodec
 
         body.End();
         return table;
+    }
+
+    private static InvalidDataException OutOfRange() => new($"{Subject} holds a number out of range");
+
+    /// <summary>A window that slides over a stream, with the CRC-32 of every byte it has passed.</summary>
+    private sealed class SlidingInput(Stream source) : IDisposable
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        private int _start;
+        private int _end;
+        private bool _ended;
+
+        /// <summary>The CRC-32 of the bytes slid out of the window; those before <see cref="_start"/> are added when the window slides.</summary>
+        private uint _crc;
+
+        /// <summary>At least <paramref name="count"/> bytes from the current position, fewer only at the end of the stream.</summary>
+        public ReadOnlySpan<byte> Peek(int count)
+        {
+            if (_end - _start < count)
+            {
+                Fill(count);
+            }
+
+            return _buffer.AsSpan(_start, _end - _start);
+        }
+
+        public void Advance(int count) => _start += count;
+
+        /// <summary>A varint of at most <paramref name="max"/>.</summary>
+        public ulong Varint(ulong max)
+        {
+            var window = Peek(WireCodec.MaxVarintLength);
+            int position = 0;
+            ulong value = WireCodec.ReadVarint(window, ref position, Subject);
+            _start += position;
+            return value <= max ? value : throw OutOfRange();
+        }
+
+        /// <summary>The CRC-32 of every byte before the current position; slides the window to it.</summary>
+        public uint ChecksumOfConsumed()
+        {
+            _crc = ZlibNative.Crc32(_crc, _buffer.AsSpan(0, _start));
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
+            return _crc;
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+
+        private void Fill(int count)
+        {
+            ChecksumOfConsumed();
+            if (count > _buffer.Length)
+            {
+                // A key longer than the window (keys run up to the line limit): a larger one.
+                var larger = ArrayPool<byte>.Shared.Rent(Math.Max(count, _buffer.Length * 2));
+                _buffer.AsSpan(0, _end).CopyTo(larger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = larger;
+            }
+
+            while (_end < count && !_ended)
+            {
+                int read = source.Read(_buffer, _end, _buffer.Length - _end);
+                _ended = read == 0;
+                _end += read;
+            }
+        }
     }
 }

@@ -110,7 +110,8 @@ internal sealed class Envelope
         return header.AsMemory(0, (int)length);
     }
 
-    private void CheckPrefix(ReadOnlySpan<byte> data)
+    /// <summary>Checks the magic and version at the start of <paramref name="data"/>.</summary>
+    public void CheckPrefix(ReadOnlySpan<byte> data)
     {
         if (data.Length < PrefixLength || !data.StartsWith(_magic))
         {

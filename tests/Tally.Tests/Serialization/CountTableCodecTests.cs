@@ -52,4 +52,68 @@ public sealed class CountTableCodecTests
             Assert.Throws<InvalidDataException>(() => CountTableCodec.Read(bytes.AsSpan(0, i)));
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(65536)]
+    public void ReadStream_InPiecesOfAnySize_EqualsReadSpan_AlsoKeysLongerThanTheWindow(int piece)
+    {
+        var table = Sample();
+        table.Add(Enumerable.Range(0, 200_000).Select(i => (byte)('a' + (i % 26))).ToArray(), 42);
+        table.Add(Enumerable.Range(0, 65_530).Select(i => (byte)('z' - (i % 26))).ToArray(), 43);
+        var stream = new MemoryStream();
+        CountTableCodec.Write(table, stream);
+        var bytes = stream.ToArray();
+
+        var read = CountTableCodec.Read(new Trickle(bytes, piece));
+
+        Assert.Equal(Entries(CountTableCodec.Read(bytes)), Entries(read));
+        Assert.Equal(table.Count, read.Count);
+    }
+
+    [Fact]
+    public void ReadStream_AnyFlippedByteCutOrTrailingByte_IsRejected()
+    {
+        var stream = new MemoryStream();
+        CountTableCodec.Write(Sample(), stream);
+        var bytes = stream.ToArray();
+
+        for (int i = 0; i < bytes.Length; i += 1 + (bytes.Length / 200))
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[i] ^= 0x10;
+            Assert.Throws<InvalidDataException>(() => CountTableCodec.Read(new Trickle(damaged, 977)));
+            Assert.Throws<InvalidDataException>(() => CountTableCodec.Read(new Trickle(bytes[..i], 977)));
+        }
+
+        Assert.Throws<InvalidDataException>(() => CountTableCodec.Read(new Trickle([.. bytes, 0], 977)));
+        Assert.Throws<InvalidDataException>(() => CountTableCodec.Read(new Trickle(bytes[..^1], 977)));
+    }
+
+    [Fact]
+    public void ReadStream_AKeyLengthPastTheLineCeiling_IsRefusedBeforeAnyWindowThatLarge()
+    {
+        // "TLYT", version 1, one entry, a key of 2^31 - 1 bytes (damage: no line is that long).
+        byte[] bytes = [.. "TLYT"u8, 1, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0, 0, 0, 0];
+
+        var error = Assert.Throws<InvalidDataException>(() => CountTableCodec.Read(new MemoryStream(bytes)));
+
+        Assert.Contains("out of range", error.Message, StringComparison.Ordinal);
+    }
+
+    private static List<(string Key, long Total)> Entries(CountTable table)
+    {
+        var entries = new List<(string, long)>();
+        table.ForEach(ref entries, static (ref List<(string, long)> all, ReadOnlySpan<byte> key, long total) => all.Add((Encoding.Latin1.GetString(key), total)));
+        return entries;
+    }
+
+    /// <summary>A stream that gives at most <paramref name="piece"/> bytes per read, as a network does.</summary>
+    private sealed class Trickle(byte[] data, int piece) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, piece));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, piece)]);
+    }
 }
