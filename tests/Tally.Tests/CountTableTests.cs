@@ -129,4 +129,75 @@ public sealed class CountTableTests
         Assert.Equal(10_000, oneRow.Count);
         Assert.Equal(9_999, oneRow.Get("key9999"u8));
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(5000)]
+    public void Unindexed_BehavesAsAnIndexedTable_ForEveryUse(int keys)
+    {
+        var random = new Random(keys + 1);
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        var table = CountTable.Unindexed(keys / 3);
+        for (int i = 0; i < keys; i++)
+        {
+            string key = $"k{i}-{random.Next(1000)}";
+            long total = random.NextInt64(1, 1L << 40);
+            expected[key] = total;
+            var bytes = Encoding.UTF8.GetBytes(key);
+            table.AppendUnique(bytes, KeyHash.Compute(bytes), total);
+        }
+
+        // Read as it is (never looked up): the walk sees every record once.
+        Assert.Equal(expected, Entries(table));
+        Assert.Equal(keys, table.Count);
+
+        // Folded into another table, and another folded into it.
+        var other = new CountTable();
+        other.MergeFrom(table);
+        Assert.Equal(expected, Entries(other));
+        var more = new CountTable();
+        more.Add("k0-new"u8, 7);
+        if (keys > 0)
+        {
+            var first = expected.Keys.First();
+            more.Add(Encoding.UTF8.GetBytes(first), 5);
+            expected[first] += 5;
+        }
+
+        expected["k0-new"] = 7;
+        table.MergeFrom(more);
+        Assert.Equal(expected, Entries(table));
+        Assert.Equal(expected.Count, table.Count);
+        foreach (var (key, total) in expected)
+        {
+            Assert.Equal(total, table.Get(Encoding.UTF8.GetBytes(key)));
+        }
+    }
+
+    [Fact]
+    public void Unindexed_LookedUpFirst_FindsEveryKey_ThenAddsWithoutDuplicates()
+    {
+        var table = CountTable.Unindexed(4);
+        foreach (var key in new[] { "a", "b", "c", "d", "e" })
+        {
+            var bytes = Encoding.UTF8.GetBytes(key);
+            table.AppendUnique(bytes, KeyHash.Compute(bytes), key[0]);
+        }
+
+        Assert.Equal('c', table.Get("c"u8));
+        Assert.Equal(0, table.Get("z"u8));
+        table.Add("c"u8, 1);
+        table.Add("z"u8, 2);
+
+        Assert.Equal(new Dictionary<string, long> { ["a"] = 'a', ["b"] = 'b', ["c"] = 'c' + 1, ["d"] = 'd', ["e"] = 'e', ["z"] = 2 }, Entries(table));
+    }
+
+    private static Dictionary<string, long> Entries(CountTable table)
+    {
+        var entries = new Dictionary<string, long>(StringComparer.Ordinal);
+        table.ForEach(ref entries, static (ref Dictionary<string, long> all, ReadOnlySpan<byte> key, long total) => all.Add(Encoding.UTF8.GetString(key), total));
+        return entries;
+    }
 }

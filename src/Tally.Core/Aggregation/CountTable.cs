@@ -48,6 +48,13 @@ public sealed class CountTable
     private int _arenaUsed;
     private long _maxTotal;
 
+    /// <summary>
+    /// Whether the records have no slots yet (<see cref="Unindexed"/>): <see cref="_slots"/> is then
+    /// two empty slots, so the first insert finds no room and builds the index (a cold path), and
+    /// <see cref="Get"/> builds it first.
+    /// </summary>
+    private bool _unindexed;
+
     /// <summary>Arena offset of record <c>i * SegmentRecords</c>, for every segment begun.</summary>
     private readonly List<int> _segments = [];
 
@@ -58,6 +65,37 @@ public sealed class CountTable
         _slots = AllocateSlots(slots);
         _mask = slots - 1;
         _arena = new byte[Math.Max(256, capacity * (Header + 12))];
+    }
+
+    /// <summary>
+    /// An empty table to be filled through <see cref="AppendUnique"/> with keys known to be distinct,
+    /// about <paramref name="keys"/> of them, whose slots are built only if it is ever looked up.
+    /// </summary>
+    /// <remarks>
+    /// Why: a table decoded from the wire (a cluster node's, a worker process's, a checkpoint's) is
+    /// mostly only read: folded into another table or listed for the sorted output, which walk the
+    /// records and never probe. Its keys are distinct already, so filling slots for it was a hash
+    /// table insert per key, with a cache miss each, for nothing: the largest item of the cluster
+    /// coordinator's CPU. If it is looked up or added to after all (the reducer adopts the largest
+    /// table and folds the others into it), the index is built then, one probe per key and no key
+    /// compared.
+    /// </remarks>
+    internal static CountTable Unindexed(int keys)
+        => new(new byte[(int)Math.Min(Array.MaxLength, Math.Max(256L, (long)keys * (Header + 12)))]);
+
+    private CountTable(byte[] arena)
+    {
+        _slots = new Slot[2];
+        _mask = 1;
+        _arena = arena;
+        _unindexed = true;
+    }
+
+    /// <summary>Adds a key not yet in the table, with its hash, without looking it up: for <see cref="Unindexed"/> tables only.</summary>
+    internal void AppendUnique(ReadOnlySpan<byte> key, uint hash, long amount)
+    {
+        Debug.Assert(_unindexed && hash != 0 && amount >= 0);
+        AppendRecord(key, hash, amount);
     }
 
     /// <summary>A table for one source of <paramref name="storedLength"/> bytes (null when unknown): no bigger to start with than the source could fill.</summary>
@@ -149,6 +187,11 @@ public sealed class CountTable
     /// <summary>The total of <paramref name="key"/>, or 0 when absent.</summary>
     public long Get(ReadOnlySpan<byte> key)
     {
+        if (_unindexed)
+        {
+            BuildIndex();
+        }
+
         uint hash = KeyHash.Compute(key);
         int index = (int)hash & _mask;
         while (true)
@@ -329,6 +372,14 @@ public sealed class CountTable
     {
         if (_count + 1 > (_slots.Length >> 1))
         {
+            if (_unindexed)
+            {
+                // The probe that led here saw none of the records: look again with the index.
+                BuildIndex();
+                Add(key, hash, amount);
+                return;
+            }
+
             Resize();
             InsertNew(key, hash, amount);
             return;
@@ -403,6 +454,32 @@ public sealed class CountTable
         }
 
         return slots;
+    }
+
+    /// <summary>Gives every record of an <see cref="Unindexed"/> table its slot; the keys are distinct, so none is compared.</summary>
+    private void BuildIndex()
+    {
+        long wanted = BitOperationsEx.RoundUpToPowerOf2(Math.Max(16L, ((long)_count + 1) * 2));
+        if (wanted > MaxSlots)
+        {
+            throw new InvalidOperationException($"A count table holds at most {MaxSlots / 2:N0} distinct keys.");
+        }
+
+        _slots = AllocateSlots((int)wanted);
+        _mask = _slots.Length - 1;
+        for (int record = 0; record < _arenaUsed; record = Next(record))
+        {
+            uint hash = HashAt(record);
+            int index = (int)hash & _mask;
+            while (_slots[index].Hash != 0)
+            {
+                index = (index + 1) & _mask;
+            }
+
+            _slots[index] = new Slot { Hash = hash, Record = record };
+        }
+
+        _unindexed = false;
     }
 
     private void Resize()

@@ -13,6 +13,8 @@ namespace Tally.Serialization;
 /// Layout, in the shared envelope: <c>"TLYT"</c>, version byte (1), entry count (varint); per entry
 /// the key length (varint), the key's bytes and the total (varint); then the CRC-32 of everything
 /// before it (4 bytes, little endian). Written as it streams, in bounded memory.
+/// The keys are distinct, as in the table written: the readers append them without looking them
+/// up, and the table builds its index only if it is ever looked up (<see cref="CountTable.Unindexed"/>).
 /// </remarks>
 public static class CountTableCodec
 {
@@ -57,7 +59,7 @@ public static class CountTableCodec
             throw new InvalidDataException("Tally table entry count is out of range");
         }
 
-        var table = new CountTable((int)Math.Min(count, 1 << 24));
+        var table = CountTable.Unindexed((int)Math.Min(count, 1 << 24));
         for (ulong i = 0; i < count; i++)
         {
             // No key is longer than the longest line allowed: a larger length is damage, and is
@@ -73,7 +75,8 @@ public static class CountTableCodec
 
             int position = length;
             ulong total = WireCodec.ReadVarint(entry, ref position, Subject);
-            table.Add(entry[..length], total <= long.MaxValue ? (long)total : throw OutOfRange());
+            var key = entry[..length];
+            table.AppendUnique(key, KeyHash.Compute(key), total <= long.MaxValue ? (long)total : throw OutOfRange());
             input.Advance(position);
         }
 
@@ -104,11 +107,11 @@ public static class CountTableCodec
             throw new InvalidDataException("Tally table entry count is out of range");
         }
 
-        var table = new CountTable((int)Math.Min(count, 1 << 24));
+        var table = CountTable.Unindexed((int)Math.Min(count, 1 << 24));
         for (ulong i = 0; i < count; i++)
         {
             var key = body.Bytes(body.Int32());
-            table.Add(key, body.Varint());
+            table.AppendUnique(key, KeyHash.Compute(key), body.Varint());
         }
 
         body.End();
