@@ -96,26 +96,15 @@ internal sealed class BlockReadAhead : IAsyncDisposable
         {
             while (await _reader.ReadAsync(_stop.Token).ConfigureAwait(false) is { } block)
             {
-                // TryWrite and a wait that carries no item, as in the thread executor: a write
-                // cancelled just as it starts to wait was seen to both throw and deliver its item.
-                bool written = false;
                 try
                 {
-                    while (!(written = _blocks.Writer.TryWrite(block)) && await _blocks.Writer.WaitToWriteAsync(_stop.Token).ConfigureAwait(false))
-                    {
-                    }
+                    await Execution.ChannelWrites.WriteAsync(_blocks.Writer, block, _stop.Token).ConfigureAwait(false);
                 }
-                finally
+                catch
                 {
-                    if (!written)
-                    {
-                        ArrayPool<byte>.Shared.Return(block.Buffer);
-                    }
-                }
-
-                if (!written)
-                {
-                    return;
+                    // Not written (stopped), so the buffer is still ours to give back.
+                    ArrayPool<byte>.Shared.Return(block.Buffer);
+                    throw;
                 }
             }
 

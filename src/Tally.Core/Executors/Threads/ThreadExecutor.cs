@@ -202,7 +202,7 @@ public sealed class ThreadExecutor : Executor
             source.AddBlock();
             try
             {
-                await WriteAsync(blocks, new WorkItem(source, block), cancellationToken).ConfigureAwait(false);
+                await ChannelWrites.WriteAsync(blocks, new WorkItem(source, block), cancellationToken).ConfigureAwait(false);
             }
             catch
             {
@@ -225,26 +225,6 @@ public sealed class ThreadExecutor : Executor
         catch (TallyDataException e) when (source.Lines is { } ledger && e.Line is not null)
         {
             throw new PendingLineException(e, ledger, reader.NextBlockIndex);
-        }
-    }
-
-    /// <summary>Hands a block to the workers, waiting while the channel is full; when it throws, the block was not written.</summary>
-    /// <remarks>
-    /// Not <c>WriteAsync(item, token)</c>: on the .NET 10 runtime a write that is cancelled just as
-    /// it starts to wait was seen to both throw and deliver its item (a standalone program on
-    /// this machine: about one write in 70 cancelled ones). The block's buffer then went
-    /// back to the pool twice, once from here and once from the worker that counted it, and the pool
-    /// later lent one array to two blocks: wrong totals in a later job of the same process. A wait
-    /// carries no item, and <c>TryWrite</c> either takes the block or leaves it with us.
-    /// </remarks>
-    private static async ValueTask WriteAsync(ChannelWriter<WorkItem> blocks, WorkItem item, CancellationToken cancellationToken)
-    {
-        while (!blocks.TryWrite(item))
-        {
-            if (!await blocks.WaitToWriteAsync(cancellationToken).ConfigureAwait(false))
-            {
-                throw new ChannelClosedException();
-            }
         }
     }
 
