@@ -54,6 +54,70 @@ public sealed class CountTableTests
         Assert.Equal(3, left.Get("b"u8));
     }
 
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(false, 3)]
+    [InlineData(true, 0)]
+    [InlineData(true, 3)]
+    public void Reserve_ThenMerge_ThenGrowPastTheRoom_MatchesDictionary(bool unindexedTarget, int sharedEvery)
+    {
+        // Keys disjoint between the tables (sharedEvery 0, as Ngram files are) or every third key
+        // in several, into an indexed or a decoded (unindexed) table; then more keys than the room
+        // made, so the table grows again after the reserve.
+        var random = new Random(unindexedTarget ? 11 : 12 + sharedEvery);
+        var expected = new Dictionary<string, long>(StringComparer.Ordinal);
+        var into = unindexedTarget ? CountTable.Unindexed(10) : new CountTable(capacity: 4);
+        for (int i = 0; i < 500; i++)
+        {
+            string key = $"own{i}";
+            var bytes = Encoding.UTF8.GetBytes(key);
+            if (unindexedTarget)
+            {
+                into.AppendUnique(bytes, KeyHash.Compute(bytes), i + 1);
+            }
+            else
+            {
+                into.Add(bytes, i + 1);
+            }
+
+            expected[key] = i + 1;
+        }
+
+        var others = new List<CountTable>();
+        for (int t = 0; t < 4; t++)
+        {
+            var other = new CountTable(capacity: 4);
+            for (int i = 0; i < 3000; i++)
+            {
+                string key = sharedEvery > 0 && i % sharedEvery == 0 ? $"own{i % 500}" : $"t{t}-{i}-{random.Next(100)}";
+                long amount = random.Next(1, 1000);
+                other.Add(Encoding.UTF8.GetBytes(key), amount);
+                expected[key] = expected.GetValueOrDefault(key) + amount;
+            }
+
+            others.Add(other);
+        }
+
+        into.Reserve(others.Sum(o => (long)o.Count), others.Sum(o => (long)o.ArenaUsed));
+        foreach (var other in others)
+        {
+            into.MergeFrom(other);
+        }
+
+        Assert.Equal(expected, Entries(into));
+        for (int i = 0; i < 20_000; i++)
+        {
+            string key = $"late{i}";
+            into.Add(Encoding.UTF8.GetBytes(key), 3);
+            expected[key] = 3;
+        }
+
+        Assert.Equal(expected.Count, into.Count);
+        Assert.Equal(expected, Entries(into));
+        Assert.All(expected, pair => Assert.Equal(pair.Value, into.Get(Encoding.UTF8.GetBytes(pair.Key))));
+        Assert.Equal(expected, into.Entries().ToDictionary(e => Encoding.UTF8.GetString(e.Utf8.Span), e => e.Total, StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Add_PastLongMax_ThrowsNamingTheKey()
     {

@@ -4,6 +4,7 @@ using System.Text;
 using Tally.Aggregation;
 using Tally.Output;
 using Tally.Output.Sorting;
+using Tally.Serialization;
 
 namespace Tally.Tests;
 
@@ -217,6 +218,38 @@ public sealed class SortedOutputTests
         await result.WriteTsvAsync(output);
         Assert.Equal(ReferenceTsv(totals), output.ToArray());
         Assert.Equal(totals.Count, result.Count);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task CountResult_SeveralTablesFromTheWire_SortedFirstOrMergedFirst_AgreeWithTheirSum(bool sortedFirst)
+    {
+        // Tables decoded from a node or a worker process are not indexed until looked up; the
+        // result merges them for the count, the top and lookups, or reads those from the sorted
+        // keys if the output made them first. Either way round, every view is the sum.
+        var totals = RandomTotals(KeyShape.Mixed, TallyDefaults.ParallelOutputThreshold + 700, seed: 43).ToDictionary(e => e.Key, e => e.Value / 4);
+        var tables = SplitTables(totals, tableCount: 5, seed: 43).Select(Decoded).ToList();
+        var result = new CountResult(tables, [], TimeSpan.Zero, threads: 4);
+        var top = totals.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).Take(40).Select(e => (e.Key, e.Value)).ToList();
+
+        using var output = new MemoryStream();
+        if (sortedFirst)
+        {
+            await result.WriteTsvAsync(output);
+        }
+
+        Assert.Equal(totals.Count, result.Count);
+        Assert.Equal(top, result.Top(40).Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
+        Assert.All(totals, e => Assert.Equal(e.Value, result.GetTotal(Encoding.Latin1.GetBytes(e.Key))));
+        Assert.Equal(0, result.GetTotal("absent from every table"u8));
+        if (!sortedFirst)
+        {
+            await result.WriteTsvAsync(output);
+        }
+
+        Assert.Equal(ReferenceTsv(totals), output.ToArray());
+        Assert.Equal(top, result.Top(40).Select(e => (Encoding.Latin1.GetString(e.Utf8.Span), e.Total)));
     }
 
     [Theory]
@@ -590,6 +623,14 @@ public sealed class SortedOutputTests
         }
 
         return tables;
+    }
+
+    private static CountTable Decoded(CountTable table)
+    {
+        using var bytes = new MemoryStream();
+        CountTableCodec.Write(table, bytes);
+        bytes.Position = 0;
+        return CountTableCodec.Read(bytes);
     }
 
     private static CountTable Table(Dictionary<string, long> totals)

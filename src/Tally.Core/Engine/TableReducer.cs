@@ -101,9 +101,11 @@ internal sealed class TableReducer(long unfoldedBytes = TallyDefaults.UnfoldedTa
             _unfolded.RemoveAt(largest);
         }
 
+        // Room for them all at once: one growth of the folded table rather than one per doubling.
+        _folded!.Reserve(_unfolded.Sum(t => (long)t.Table.Count), _unfolded.Sum(t => t.Table.ArenaUsed));
         foreach (var (table, source) in _unfolded)
         {
-            FoldInto(_folded!, table, source);
+            FoldInto(_folded, table, source);
         }
 
         _unfolded.Clear();

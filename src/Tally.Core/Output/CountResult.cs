@@ -10,13 +10,24 @@ public sealed class CountResult
 {
     /// <summary>The totals: one table, or several whose keys may overlap, each key's total being the sum over them.</summary>
     /// <remarks>
+    /// <para>
     /// The job hands its last sources' tables over unmerged (see <c>CountJob</c>): the sorted output
     /// sums a key's copies on every core, where merging them first was a serial hash-table insert
     /// per entry between the last row counted and the first byte written.
+    /// </para>
+    /// <para>
+    /// Without a sorted output, the count, the top and lookups need the tables merged instead
+    /// (<see cref="Merged"/>): inserting the smaller tables' keys into the largest costs a fraction
+    /// of sorting every key, which is what they did before. Measured on six files of 1.2 M
+    /// distinct keys each, handed over as three tables: see docs/benchmarks.md.
+    /// </para>
     /// </remarks>
-    private readonly IReadOnlyList<CountTable> _tables;
+    private IReadOnlyList<CountTable> _tables;
     private readonly int _threads;
     private SortedTotals? _sorted;
+
+    /// <summary>Taken to sort or merge: either replaces what the other reads, and a result may be read from several threads.</summary>
+    private readonly Lock _gate = new();
 
     /// <param name="tables">The totals: at least one table; a key in several has the sum of its totals there, which fits in a long.</param>
     /// <param name="sources">Every source, in completion order.</param>
@@ -39,8 +50,8 @@ public sealed class CountResult
     internal IReadOnlyList<CountTable> Tables => _tables;
 
     /// <summary>Distinct ngrams.</summary>
-    /// <remarks>With several tables this sorts the keys (once; the output reuses it) to find the repeated ones.</remarks>
-    public int Count => _tables.Count == 1 ? _tables[0].Count : Sort().Count;
+    /// <remarks>With several tables this merges them into one (once), unless the sorted output was made already.</remarks>
+    public int Count => _sorted?.Count ?? Merged().Count;
 
     /// <summary>Rows counted over all sources not left out.</summary>
     public long Rows { get; }
@@ -63,6 +74,13 @@ public sealed class CountResult
     /// <summary>The total of the ngram with these bytes, or 0 when absent.</summary>
     public long GetTotal(ReadOnlySpan<byte> utf8)
     {
+        if (_sorted is null)
+        {
+            // A table decoded from elsewhere has no index until looked up: one merged table is
+            // one index to build, rather than one per table.
+            return Merged().Get(utf8);
+        }
+
         // No overflow check: the job only hands over tables whose largest totals sum within a long.
         long total = 0;
         foreach (var table in _tables)
@@ -88,10 +106,14 @@ public sealed class CountResult
         var heap = new PriorityQueue<KeyTotal, KeyTotal>((int)Math.Min((long)n + 1, TallyDefaults.TopInitialCapacity), TopComparer.Instance);
         foreach (var entry in Entries())
         {
-            heap.Enqueue(entry, entry);
-            if (heap.Count > n)
+            if (heap.Count < n)
             {
-                heap.Dequeue();
+                heap.Enqueue(entry, entry);
+            }
+            else
+            {
+                // Once full, most entries lose to the heap's minimum at once: one compare, no sift.
+                heap.EnqueueDequeue(entry, entry);
             }
         }
 
@@ -185,14 +207,42 @@ public sealed class CountResult
         }
     }
 
-    private SortedTotals Sort() => _sorted ??= SortedTotals.ForThreads(_tables, _threads);
+    private SortedTotals Sort()
+    {
+        lock (_gate)
+        {
+            return _sorted ??= SortedTotals.ForThreads(_tables, _threads);
+        }
+    }
+
+    /// <summary>The totals as one table: the others folded into the largest, once; the fold is sized for every key at the start.</summary>
+    /// <remarks>No overflow check is lost: the job hands over only tables whose largest totals sum within a long.</remarks>
+    private CountTable Merged()
+    {
+        lock (_gate)
+        {
+            if (_tables.Count > 1)
+            {
+                var tables = _tables.OrderByDescending(t => t.Count).ToArray();
+                var into = tables[0];
+                into.Reserve(tables.Skip(1).Sum(t => (long)t.Count), tables.Skip(1).Sum(t => (long)t.ArenaUsed));
+                foreach (var table in tables.AsSpan(1))
+                {
+                    into.MergeFrom(table);
+                }
+
+                _tables = [into];
+            }
+
+            return _tables[0];
+        }
+    }
 
     private IEnumerable<KeyTotal> Entries()
     {
-        if (_sorted is not null || _tables.Count > 1)
+        if (_sorted is { } sorted)
         {
-            // Several tables may share keys: the sorted entries have each key once.
-            var sorted = Sort();
+            // Made already for the output: each key once, and no merge needed.
             for (int i = 0; i < sorted.Count; i++)
             {
                 yield return sorted.At(i);
@@ -201,10 +251,9 @@ public sealed class CountResult
             yield break;
         }
 
-        var (keys, offsets, totals) = _tables[0].Compact();
-        for (int i = 0; i < totals.Length; i++)
+        foreach (var entry in Merged().Entries())
         {
-            yield return new KeyTotal(keys.AsMemory(offsets[i], offsets[i + 1] - offsets[i]), totals[i]);
+            yield return entry;
         }
     }
 

@@ -28,8 +28,8 @@ internal static class RangePartitioner
         // Each part counts its own entries per bucket, so classifying needs no shared counter;
         // the counts then give every (part, bucket) pair its own slice of the output, so the
         // scatter needs no synchronisation either and keeps entries in a fixed order.
-        var prefixes = GC.AllocateUninitializedArray<ulong>(n);
-        var bucketOf = GC.AllocateUninitializedArray<byte>(n);
+        var prefixes = Platform.LargeArrays.Uninitialized<ulong>(n);
+        var bucketOf = Platform.LargeArrays.Uninitialized<byte>(n);
         var counts = new int[parts * buckets];
         Parallel.For(0, parts, work.ParallelOptions, part =>
         {
@@ -62,7 +62,7 @@ internal static class RangePartitioner
         bucketStarts[buckets] = position;
         Debug.Assert(position == n);
 
-        var scattered = GC.AllocateUninitializedArray<ulong>(n);
+        var scattered = Platform.LargeArrays.Uninitialized<ulong>(n);
         var order = work.Order;
         Parallel.For(0, parts, work.ParallelOptions, part =>
         {

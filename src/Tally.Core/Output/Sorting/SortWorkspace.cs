@@ -19,7 +19,7 @@ internal sealed class SortWorkspace
 
         // With no repeated keys every entry keeps its rank, so the ranked array has its final size
         // now and each range fills its slice of it as soon as it is sorted.
-        Ranked = mayRepeat ? [] : GC.AllocateUninitializedArray<TableEntry>(entries.Length);
+        Ranked = mayRepeat ? [] : Platform.LargeArrays.Uninitialized<TableEntry>(entries.Length);
     }
 
     /// <summary>Whether a key may be in more than one entry: the copies are then summed into one.</summary>
@@ -89,7 +89,7 @@ internal sealed class SortWorkspace
             firstRank[range + 1] = firstRank[range] + distinct[range];
         }
 
-        Ranked = GC.AllocateUninitializedArray<TableEntry>(firstRank[distinct.Length]);
+        Ranked = Platform.LargeArrays.Uninitialized<TableEntry>(firstRank[distinct.Length]);
         Parallel.For(0, distinct.Length, ParallelOptions, range => Gather(starts[range], distinct[range], firstRank[range]));
     }
 }

@@ -67,7 +67,7 @@ internal static class SortedListingsMerge
             }
         }
 
-        var prefixes = GC.AllocateUninitializedArray<ulong>(work.Entries.Length);
+        var prefixes = Platform.LargeArrays.Uninitialized<ulong>(work.Entries.Length);
         int unsorted = 0;
         work.ForEachRange(ranges, range =>
         {

@@ -84,7 +84,7 @@ internal sealed class SortedTotals
         // Every array of entry size here is written in full before it is read, so none needs the
         // runtime to zero it: zeroing reused memory would be a serial pass over some 40 MB.
         // The workspace, and with it the entries as listed and the order array, is dropped on return.
-        var work = new SortWorkspace(keys, entries, GC.AllocateUninitializedArray<int>(entries.Length), maxThreads, mayRepeat: tables.Count > 1);
+        var work = new SortWorkspace(keys, entries, Platform.LargeArrays.Uninitialized<int>(entries.Length), maxThreads, mayRepeat: tables.Count > 1);
         var splitters = SplitterSampler.Choose(work, Math.Min(partitions, entries.Length));
         var runs = new int[tables.Count + 1];
         for (int t = 0; t < tables.Count; t++)
@@ -126,17 +126,17 @@ internal sealed class SortedTotals
     private static void SortSerially(SortWorkspace work)
     {
         int n = work.Entries.Length;
-        var prefixes = GC.AllocateUninitializedArray<ulong>(n);
+        var prefixes = Platform.LargeArrays.Uninitialized<ulong>(n);
         for (int i = 0; i < n; i++)
         {
             prefixes[i] = KeyPrefix.Of(work.Key(i));
             work.Order[i] = i;
         }
 
-        int distinct = RangeSorter.Sort(work, prefixes, GC.AllocateUninitializedArray<ulong>(n), GC.AllocateUninitializedArray<int>(n), 0, n);
+        int distinct = RangeSorter.Sort(work, prefixes, Platform.LargeArrays.Uninitialized<ulong>(n), Platform.LargeArrays.Uninitialized<int>(n), 0, n);
         if (work.MayRepeat)
         {
-            work.Ranked = GC.AllocateUninitializedArray<TableEntry>(distinct);
+            work.Ranked = Platform.LargeArrays.Uninitialized<TableEntry>(distinct);
             work.Gather(0, distinct, 0);
         }
     }
@@ -150,7 +150,7 @@ internal sealed class SortedTotals
         // Parallel.For hands out ranges as cores free up, which evens out their different sizes.
         // The unsorted prefixes are not needed any more: they are the radix passes' scratch space,
         // each range using only its own slice of it.
-        var scratchOrder = GC.AllocateUninitializedArray<int>(work.Entries.Length);
+        var scratchOrder = Platform.LargeArrays.Uninitialized<int>(work.Entries.Length);
         var distinct = new int[starts.Length - 1];
         work.ForEachRange(distinct.Length, range => distinct[range] = RangeSorter.Sort(work, scattered, scratchPrefixes, scratchOrder, starts[range], starts[range + 1]));
         if (work.MayRepeat)
