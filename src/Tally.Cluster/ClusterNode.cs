@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Orleans.Runtime;
 using Tally.Cluster.Nodes;
 using Tally.Mapping;
+using Tally.Output;
 
 namespace Tally.Cluster;
 
@@ -25,6 +26,10 @@ public sealed record NodeOptions
 
     /// <summary>Mutual TLS with the coordinator and the other nodes (it must match theirs); null: plain TCP.</summary>
     public ClusterTls? Tls { get; init; }
+
+    /// <summary>The formats this node's reducers can write <c>--reduce-on-nodes</c> parts in, by name; default the built-in text formats (tsv, csv, jsonl).</summary>
+    /// <remarks>The tally command passes every format its <c>-o</c> writes, Parquet and SQLite included.</remarks>
+    public OutputFormatRegistry OutputFormats { get; init; } = OutputFormatRegistry.WithBuiltIns();
 }
 
 /// <summary>
@@ -52,7 +57,7 @@ public static class ClusterNode
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Slots, 1);
         var listen = options.Listen.Port == 0 ? new IPEndPoint(options.Listen.Address, ClusterAddress.FreePort(options.Listen.Address)) : options.Listen;
-        var settings = new NodeSettings(listen.ToString(), options.Allow, registry);
+        var settings = new NodeSettings(listen.ToString(), options.Allow, registry, options.OutputFormats);
         var refused = Once(log);
         while (!cancellationToken.IsCancellationRequested)
         {

@@ -20,8 +20,7 @@ public sealed class ReduceOnNodesCommandTests : IDisposable
     [InlineData("--reduce-on-nodes 4 -o out/ --cluster 127.0.0.1:1 --top 5", "cannot be combined with --top")]
     [InlineData("--reduce-on-nodes 4 -o out/ --cluster 127.0.0.1:1 -w a", "cannot be combined with --word")]
     [InlineData("--reduce-on-nodes 4 -o out/ --cluster 127.0.0.1:1 --checkpoint ck", "cannot be combined with --checkpoint")]
-    [InlineData("--reduce-on-nodes 4 -o out/ --cluster 127.0.0.1:1 --output-format parquet", "a parquet file cannot be cut into parts")]
-    [InlineData("--reduce-on-nodes 4 -o out/ --cluster 127.0.0.1:1 --output-format sqlite", "a sqlite file cannot be cut into parts")]
+    [InlineData("--reduce-on-nodes 4 -o out/ --cluster 127.0.0.1:1 --output-format xlsx", "--output-format xlsx: not one of")]
     public async Task UsageErrors_ExitTwo_InOneLine(string arguments, string message)
     {
         string input = _cli.Write("in.tsv", "a\t2000\t1\t1\n");
@@ -70,8 +69,14 @@ public sealed class ReduceOnNodesCommandTests : IDisposable
         try
         {
             string[] inputs = [.. Enumerable.Range(0, 4).Select(i => Path.Combine(data, $"f{i}.tsv"))];
-            foreach (string format in (string[])["tsv", "csv"])
+            foreach (string format in (string[])["tsv", "csv", "parquet", "sqlite"])
             {
+                // A SQLite part refuses to replace another format's file, as a local -o does.
+                if (Directory.Exists(parts))
+                {
+                    Directory.Delete(parts, recursive: true);
+                }
+
                 string local = _cli.PathOf($"local.{format}");
                 var counted = await _cli.RunAsync(["count", "--format", "tsv", .. inputs, "-o", local, "--quiet"]);
                 Assert.Equal(0, counted.ExitCode);
@@ -83,8 +88,28 @@ public sealed class ReduceOnNodesCommandTests : IDisposable
 
                 string[] written = [.. Directory.GetFiles(parts).Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
                 Assert.Equal(["part-00000", "part-00001", "part-00002", "part-00003"], written);
-                byte[] concatenated = [.. written.SelectMany(p => File.ReadAllBytes(Path.Combine(parts, p!)))];
-                Assert.Equal(await File.ReadAllBytesAsync(local), concatenated);
+                if (format is "tsv" or "csv")
+                {
+                    byte[] concatenated = [.. written.SelectMany(p => File.ReadAllBytes(Path.Combine(parts, p!)))];
+                    Assert.Equal(await File.ReadAllBytesAsync(local), concatenated);
+                }
+                else
+                {
+                    // Whole files, one per range: their rows in part order are the local file's,
+                    // and every part holds some (the splitters cut even ranges).
+                    var rows = new List<(string, long)>();
+                    foreach (string part in written)
+                    {
+                        var partRows = await ReadRowsAsync(Path.Combine(parts, part!), format);
+                        Assert.NotEmpty(partRows);
+                        rows.AddRange(partRows);
+                    }
+
+                    var expected = await ReadRowsAsync(local, format);
+                    Assert.InRange(expected.Count, 5_000, 10_010);
+                    Assert.Equal(expected, rows);
+                }
+
                 Assert.Contains("tally: wrote 4 parts to ", coordinator.Error, StringComparison.Ordinal);
                 Assert.Contains("in 4 parts) from 4 inputs", coordinator.Error, StringComparison.Ordinal);
                 Assert.Contains(": wrote part-00003: ", coordinator.Error, StringComparison.Ordinal);
@@ -98,6 +123,41 @@ public sealed class ReduceOnNodesCommandTests : IDisposable
                 node.Dispose();
             }
         }
+    }
+
+    /// <summary>The (ngram, total) rows of a Parquet or SQLite file written by <c>-o</c>, in the file's order.</summary>
+    private static async Task<List<(string, long)>> ReadRowsAsync(string path, string format)
+    {
+        var rows = new List<(string, long)>();
+        if (format == "parquet")
+        {
+            await using var reader = await Parquet.ParquetReader.CreateAsync(path);
+            var fields = reader.Schema.GetDataFields();
+            Assert.Equal(["ngram", "total"], fields.Select(f => f.Name));
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var ngrams = new string?[group.RowCount];
+                var totals = new long[group.RowCount];
+                await group.ReadAsync(fields[0], ngrams.AsMemory());
+                await group.ReadAsync(fields[1], totals.AsMemory());
+                rows.AddRange(ngrams.Zip(totals, (n, t) => (n!, t)));
+            }
+
+            return rows;
+        }
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ngram, total FROM totals";
+        using var result = command.ExecuteReader();
+        while (result.Read())
+        {
+            rows.Add((result.GetString(0), result.GetInt64(1)));
+        }
+
+        return rows;
     }
 
     private static int FreePort()

@@ -152,7 +152,7 @@ internal static class ClusterSupport
         }
 
         var error = environment.Error;
-        var options = new NodeOptions { Cluster = cluster, Listen = endpoint, Allow = roots, Slots = slots, Tls = LoadTls(tls) };
+        var options = new NodeOptions { Cluster = cluster, Listen = endpoint, Allow = roots, Slots = slots, Tls = LoadTls(tls), OutputFormats = OutputFiles.Formats };
         string security = options.Tls is { } mutual ? $" with TLS, accepting {mutual.Trust}" : " without TLS";
         await error.WriteLineAsync($"tally: node serving {string.Join(", ", roots.Select(Path.GetFullPath))}; joining {cluster}{security}").ConfigureAwait(false);
         try

@@ -13,10 +13,11 @@ internal static class ReduceOnNodes
     public static Option<int?> Option() => new("--reduce-on-nodes")
     {
         Description = "With --cluster and -o DIR/: reduce on the nodes too, into P sorted part files DIR/part-00000... whose concatenation is the -o file "
-            + "of a local count (tsv, csv or jsonl); no process holds the whole table. DIR must be shared storage every node writes, under their --allow.",
+            + "of a local count (tsv, csv, jsonl; in parquet or sqlite each part is a whole file of its key range); no process holds the whole table. "
+            + "DIR must be shared storage every node writes, under their --allow.",
     };
 
-    /// <summary>The request, checked: parts, the folder and the text format; null when <c>--reduce-on-nodes</c> is not given.</summary>
+    /// <summary>The request, checked: parts, the folder and the format; null when <c>--reduce-on-nodes</c> is not given.</summary>
     /// <exception cref="UsageException">A combination that cannot work, in one line.</exception>
     public static Request? Check(ParseResult parsed, Option<int?> option, CountSettings settings, bool cluster)
     {
@@ -62,11 +63,6 @@ internal static class ReduceOnNodes
         if (settings.OutputFormat is { } name && !OutputFiles.Formats.TryGet(name, out format))
         {
             throw new UsageException($"--output-format {name}: not one of {string.Join(", ", OutputFiles.Formats.Names)}");
-        }
-
-        if (format is not RowOutputFormat)
-        {
-            throw new UsageException($"{flag}: writes tsv, csv or jsonl parts; a {format.Name} file cannot be cut into parts that concatenate to one");
         }
 
         return new Request(parts, directory, format);

@@ -1,9 +1,10 @@
 using Tally.Mapping;
+using Tally.Output;
 
 namespace Tally.Cluster.Nodes;
 
 /// <summary>What a node serves tasks with: its name, the folders it may read, its map steps.</summary>
-internal sealed class NodeSettings(string name, IReadOnlyList<string> allowRoots, MapStepRegistry registry)
+internal sealed class NodeSettings(string name, IReadOnlyList<string> allowRoots, MapStepRegistry registry, OutputFormatRegistry? outputFormats = null)
 {
     /// <summary>Roots as full paths ending in a separator, so <c>/data</c> does not allow <c>/database</c>.</summary>
     private readonly string[] _roots = [.. allowRoots.Select(r => Path.TrimEndingDirectorySeparator(Path.GetFullPath(r)) + "/")];
@@ -11,6 +12,9 @@ internal sealed class NodeSettings(string name, IReadOnlyList<string> allowRoots
     public string Name { get; } = name;
 
     public MapStepRegistry Registry { get; } = registry;
+
+    /// <summary>The formats this node's reducers write parts in.</summary>
+    public OutputFormatRegistry OutputFormats { get; } = outputFormats ?? OutputFormatRegistry.WithBuiltIns();
 
     /// <summary>Why the node will not read <paramref name="address"/>, or null when it lies under an <c>--allow</c> root.</summary>
     /// <remarks>

@@ -24,9 +24,9 @@ internal sealed class ReduceTaskGrain(NodeSettings node) : Grain, IReduceTaskGra
             yield break;
         }
 
-        if (!OutputFormatRegistry.WithBuiltIns().TryGet(order.Format, out var format) || format is not RowOutputFormat rows)
+        if (!node.OutputFormats.TryGet(order.Format, out var format))
         {
-            yield return new ReduceReport(ReduceReportKind.Failed, 0, 0, $"node {node.Name} has no text output format \"{order.Format}\"");
+            yield return new ReduceReport(ReduceReportKind.Failed, 0, 0, $"node {node.Name} has no output format \"{order.Format}\" (it knows {string.Join(", ", node.OutputFormats.Names)})");
             yield break;
         }
 
@@ -34,8 +34,13 @@ internal sealed class ReduceTaskGrain(NodeSettings node) : Grain, IReduceTaskGra
         // reporting; disposing the enumerator (the coordinator gave up on this attempt) cancels it.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         long written = 0;
-        var merging = Task.Run(() => RangeMerge.WriteAsync(order.Runs, order.Lower, order.Upper, rows.Rows, header: order.Part == 0, footer: order.Part == order.Parts - 1,
-            order.Path, r => Interlocked.Exchange(ref written, r), stop.Token), CancellationToken.None);
+        void Progress(long rows) => Interlocked.Exchange(ref written, rows);
+
+        // A text format's parts concatenate to the one file of a local count, so they are written
+        // as they merge; any other format's part is a whole file of its own, written from a table.
+        var merging = Task.Run(() => format is RowOutputFormat text
+            ? RangeMerge.WriteAsync(order.Runs, order.Lower, order.Upper, text.Rows, header: order.Part == 0, footer: order.Part == order.Parts - 1, order.Path, Progress, stop.Token)
+            : RangeMerge.WriteTableAsync(order.Runs, order.Lower, order.Upper, format, order.Path, Progress, stop.Token), CancellationToken.None);
         try
         {
             while (!merging.IsCompleted)

@@ -13,9 +13,10 @@ namespace Tally.Cluster;
 /// and a sample of its keys. Once every source is counted, the coordinator picks
 /// <see cref="Parts"/> - 1 splitters from the samples (even ranges, as TeraSort does) and places
 /// one reducer per range on the nodes; reducer <c>K</c> merges range <c>K</c> of every accepted
-/// run and writes <c>DIRECTORY/part-0000K</c> (through a temporary file and a rename). The parts
-/// concatenated in order are, byte for byte, what a local count writes to one file in
-/// <see cref="Format"/>. A reducer whose node dies is run again on another node from the runs,
+/// run and writes <c>DIRECTORY/part-0000K</c> (through a temporary file and a rename). In a text
+/// <see cref="Format"/> the parts concatenated in order are, byte for byte, what a local count
+/// writes to one file; in another they are whole files whose rows, read in part order, are that
+/// file's rows. A reducer whose node dies is run again on another node from the runs,
 /// which is why <see cref="Directory"/> must be storage every node reads and writes at the same
 /// path (a shared volume), under each node's <c>--allow</c> folders.
 /// </para>
@@ -23,7 +24,7 @@ namespace Tally.Cluster;
 /// Memory: the coordinator holds the samples (a million keys at most by default, see
 /// <see cref="SampleSizeFor"/>) and no table; a map task holds its source's table and one sorted copy of its keys; a reducer
 /// holds a 32 KiB buffer and the sparse index (a key per 64 KiB of run) per run, whatever its
-/// range's size. The job's <see cref="CountResult"/> has the rows, bytes and sources, but no
+/// range's size, plus, for a format other than text, its range's table. The job's <see cref="CountResult"/> has the rows, bytes and sources, but no
 /// totals (its <see cref="CountResult.Count"/> is 0): the totals are in the parts, and
 /// <see cref="ClusterExecutor.Reduced"/> describes them. A checkpoint folder cannot be used (the
 /// tables are not on the coordinator to save).
@@ -37,7 +38,13 @@ public sealed record ClusterReduce
     /// <summary>The folder the parts are written to, on storage every node can write; created when missing.</summary>
     public required string Directory { get; init; }
 
-    /// <summary>A text format every node knows (tsv, csv, jsonl): only part 0 carries its header, only the last its footer. Default tsv.</summary>
+    /// <summary>The parts' format, known by name to every node (<see cref="NodeOptions.OutputFormats"/>). Default tsv.</summary>
+    /// <remarks>
+    /// A text format (tsv, csv, jsonl: a <see cref="RowOutputFormat"/>) is written as the ranges
+    /// merge; only part 0 carries its header and only the last its footer, so the parts concatenate
+    /// to one file. Any other (Parquet, SQLite) writes each part as a whole file of its range's
+    /// totals, in key order, from a table of that range: the reducer then holds its range's keys.
+    /// </remarks>
     public OutputFormat Format { get; init; } = OutputFormatRegistry.Tsv;
 
     /// <summary>Keys each map task samples for the splitters (default: see <see cref="SampleSizeFor"/>).</summary>
@@ -74,10 +81,7 @@ public sealed record ClusterReduce
             throw new ArgumentException($"the sample size must be at least 1, not {SampleSize}", nameof(SampleSize));
         }
 
-        if (!OutputFormatRegistry.WithBuiltIns().TryGet(Format.Name, out var known) || known is not RowOutputFormat)
-        {
-            throw new ArgumentException($"the reduce on nodes writes the text formats (tsv, csv, jsonl), not {Format.Name}: a {Format.Name} file cannot be cut into parts that concatenate to one", nameof(Format));
-        }
+        ArgumentNullException.ThrowIfNull(Format, nameof(Format));
     }
 }
 

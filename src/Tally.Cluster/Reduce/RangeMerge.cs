@@ -1,4 +1,5 @@
 using System.Buffers;
+using Tally.Aggregation;
 using Tally.Output;
 
 namespace Tally.Cluster.Reduce;
@@ -10,8 +11,9 @@ namespace Tally.Cluster.Reduce;
 /// <remarks>
 /// A k-way merge: one <see cref="RangeReader"/> per run (a 32 KiB buffer and the run's sparse
 /// index each) under a heap ordered by the readers' current keys. Memory is the readers, the heap
-/// and the row being written: it does not grow with the range's size, so a reducer holds far less
-/// than its share of the distinct keys. Rows are formatted by the same <see cref="RowFormat"/> a
+/// and the row being written: it does not grow with the range's size, so a reducer writing a text
+/// format holds far less than its share of the distinct keys (a whole-file format, see
+/// <see cref="RangeMerge.WriteTableAsync"/>, holds its share). Rows are formatted by the same <see cref="RowFormat"/> a
 /// local <c>-o</c> uses, and the comparer is the one its sort uses (ordinal bytes, a prefix before
 /// its extensions), so the parts in order are the local output byte for byte.
 /// </remarks>
@@ -19,6 +21,9 @@ internal static class RangeMerge
 {
     private const int ReaderBufferBytes = 32 << 10;
     private const int FlushBytes = 1 << 16;
+
+    /// <summary>Rows merged between two progress reports of <see cref="WriteTableAsync"/>.</summary>
+    private const int ProgressRows = 1 << 16;
 
     /// <summary>Writes part <paramref name="path"/> (whole or not at all) and returns its rows and bytes.</summary>
     /// <param name="runs">The map runs to merge.</param>
@@ -37,83 +42,153 @@ internal static class RangeMerge
         long bytes = 0;
         await AtomicFile.WriteAsync(path, async stream =>
         {
-            var readers = new List<RangeReader>(runs.Count);
-            try
+            using var merge = new Cursor(runs, lower, upper);
+            var rowsOut = new ArrayBufferWriter<byte>(FlushBytes * 2);
+            if (header)
             {
-                foreach (string run in runs)
-                {
-                    readers.Add(RangeReader.Open(run, lower, upper, ReaderBufferBytes));
-                }
-
-                var heap = new PriorityQueue<RangeReader, RangeReader>(readers.Count, RangeReader.ByKey);
-                foreach (var reader in readers.Where(r => r.MoveNext()))
-                {
-                    heap.Enqueue(reader, reader);
-                }
-
-                var rowsOut = new ArrayBufferWriter<byte>(FlushBytes * 2);
-                if (header)
-                {
-                    format.WriteHeader(rowsOut);
-                }
-
-                byte[] key = new byte[256];
-                while (heap.TryDequeue(out var first, out _))
-                {
-                    int length = first.Key.Length;
-                    if (key.Length < length)
-                    {
-                        key = new byte[Math.Max(length, key.Length * 2)];
-                    }
-
-                    first.Key.CopyTo(key);
-                    long total = first.Total;
-                    Advance(heap, first);
-
-                    // Equal keys from other runs come out next: sum them into this row.
-                    while (heap.TryPeek(out var next, out _) && next.Key.SequenceEqual(key.AsSpan(0, length)))
-                    {
-                        heap.Dequeue();
-                        total = AddChecked(total, next.Total, key.AsSpan(0, length));
-                        Advance(heap, next);
-                    }
-
-                    format.WriteRow(rowsOut, key.AsSpan(0, length), total);
-                    rows++;
-                    if (rowsOut.WrittenCount >= FlushBytes)
-                    {
-                        bytes += rowsOut.WrittenCount;
-                        await stream.WriteAsync(rowsOut.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                        rowsOut.ResetWrittenCount();
-                        progress(rows);
-                    }
-                }
-
-                if (footer)
-                {
-                    format.WriteFooter(rowsOut);
-                }
-
-                bytes += rowsOut.WrittenCount;
-                await stream.WriteAsync(rowsOut.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                progress(rows);
+                format.WriteHeader(rowsOut);
             }
-            finally
+
+            while (merge.MoveNext())
             {
-                foreach (var reader in readers)
+                format.WriteRow(rowsOut, merge.Key, merge.Total);
+                rows++;
+                if (rowsOut.WrittenCount >= FlushBytes)
                 {
-                    reader.Dispose();
+                    bytes += rowsOut.WrittenCount;
+                    await stream.WriteAsync(rowsOut.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                    rowsOut.ResetWrittenCount();
+                    progress(rows);
                 }
             }
+
+            if (footer)
+            {
+                format.WriteFooter(rowsOut);
+            }
+
+            bytes += rowsOut.WrittenCount;
+            await stream.WriteAsync(rowsOut.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            progress(rows);
         }, cancellationToken).ConfigureAwait(false);
         return (rows, bytes);
     }
 
-    private static void Advance(PriorityQueue<RangeReader, RangeReader> heap, RangeReader reader)
+    /// <summary>
+    /// Writes part <paramref name="path"/> as a whole file of <paramref name="format"/> (Parquet,
+    /// SQLite: formats whose files do not concatenate) holding the range's totals in key order.
+    /// </summary>
+    /// <remarks>
+    /// Such a format writes a <see cref="CountResult"/>, so the range is merged into a table first:
+    /// the reducer then holds its range's keys, about 1/P of the distinct keys, where the text path
+    /// holds only its buffers. The part is the file a local <c>-o</c> of the same format would be
+    /// for just those keys; a reader takes the parts in order (<c>read_parquet('DIR/part-*')</c>).
+    /// </remarks>
+    public static async Task<(long Rows, long Bytes)> WriteTableAsync(IReadOnlyList<string> runs, byte[]? lower, byte[]? upper, OutputFormat format,
+        string path, Action<long> progress, CancellationToken cancellationToken)
     {
-        if (reader.MoveNext())
+        var table = new CountTable();
+        using (var merge = new Cursor(runs, lower, upper))
         {
-            heap.Enqueue(reader, reader);
+            while (merge.MoveNext())
+            {
+                // Each key comes out of the merge once, its copies summed: a plain insert.
+                table.Add(merge.Key, merge.Total);
+                if (table.Count % ProgressRows == 0)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    progress(table.Count);
+                }
+            }
+        }
+
+        var result = new CountResult([table], [], TimeSpan.Zero, threads: 1);
+        await format.WriteAsync(result, path, cancellationToken).ConfigureAwait(false);
+        progress(table.Count);
+        return (table.Count, new FileInfo(path).Length);
+    }
+
+    /// <summary>
+    /// The k-way merge: one <see cref="RangeReader"/> per run under a heap ordered by the readers'
+    /// current keys; each step gives the next key of the range with its copies in every run summed.
+    /// </summary>
+    private sealed class Cursor : IDisposable
+    {
+        private readonly List<RangeReader> _readers;
+        private readonly PriorityQueue<RangeReader, RangeReader> _heap;
+        private byte[] _key = new byte[256];
+        private int _length;
+
+        public Cursor(IReadOnlyList<string> runs, byte[]? lower, byte[]? upper)
+        {
+            _readers = new List<RangeReader>(runs.Count);
+            try
+            {
+                foreach (string run in runs)
+                {
+                    _readers.Add(RangeReader.Open(run, lower, upper, ReaderBufferBytes));
+                }
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+
+            _heap = new PriorityQueue<RangeReader, RangeReader>(_readers.Count, RangeReader.ByKey);
+            foreach (var reader in _readers.Where(r => r.MoveNext()))
+            {
+                _heap.Enqueue(reader, reader);
+            }
+        }
+
+        public ReadOnlySpan<byte> Key => _key.AsSpan(0, _length);
+
+        public long Total { get; private set; }
+
+        public bool MoveNext()
+        {
+            if (!_heap.TryDequeue(out var first, out _))
+            {
+                return false;
+            }
+
+            _length = first.Key.Length;
+            if (_key.Length < _length)
+            {
+                _key = new byte[Math.Max(_length, _key.Length * 2)];
+            }
+
+            first.Key.CopyTo(_key);
+            long total = first.Total;
+            Advance(first);
+
+            // Equal keys from other runs come out next: sum them into this row.
+            while (_heap.TryPeek(out var next, out _) && next.Key.SequenceEqual(Key))
+            {
+                _heap.Dequeue();
+                total = AddChecked(total, next.Total, Key);
+                Advance(next);
+            }
+
+            Total = total;
+            return true;
+        }
+
+        public void Dispose()
+        {
+            foreach (var reader in _readers)
+            {
+                reader.Dispose();
+            }
+        }
+
+        private void Advance(RangeReader reader)
+        {
+            if (reader.MoveNext())
+            {
+                _heap.Enqueue(reader, reader);
+            }
         }
     }
 
@@ -129,7 +204,6 @@ internal static class RangeMerge
     }
 }
 
-/// <summary>Reads the records of one run whose keys lie in <c>[lower, upper)</c>, seeking by the run's index.</summary>
 internal sealed class RangeReader : IDisposable
 {
     public static readonly IComparer<RangeReader> ByKey = Comparer<RangeReader>.Create((x, y) => x.Key.SequenceCompareTo(y.Key));
