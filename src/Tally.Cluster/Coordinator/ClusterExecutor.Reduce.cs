@@ -123,11 +123,16 @@ public sealed partial class ClusterExecutor
         private readonly Dictionary<int, int> _attempts = [];
         private readonly Dictionary<int, int> _failures = [];
         private readonly CancellationTokenSource _stop = new();
+        private readonly NodeDeaths _deaths = new();
 
         /// <summary>Every node of the job in the order it was first seen: the map phase's, then any that joined since.</summary>
         private readonly List<(SiloAddress Node, int Slots)> _known = [.. maps.Known];
 
-        public void Dispose() => _stop.Dispose();
+        public void Dispose()
+        {
+            _stop.Dispose();
+            _deaths.Dispose();
+        }
 
         public async Task<ReducedOutput> RunAsync(CancellationToken cancellationToken)
         {
@@ -144,6 +149,7 @@ public sealed partial class ClusterExecutor
                 {
                     cancellationToken.ThrowIfCancellationRequested();
                     var nodes = membership.LiveNodes(self);
+                    _deaths.Check(membership.IsDead);
                     var now = DateTime.UtcNow;
                     lastNodeSeen = CheckNodesGone(_options, nodes.Count, lastNodeSeen, now, queue.Count + _running.Count, "part", "written");
 
@@ -199,7 +205,8 @@ public sealed partial class ClusterExecutor
                     _attempts[part] = number + 1;
                     _busy[free] = _busy.GetValueOrDefault(free) + 1;
                     _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.ReduceStarted, ClusterReduce.PartName(part), free.ToParsableString(), number, ""));
-                    _running[Task.Run(() => RunAttemptAsync(order, free, number))] = (part, free, number);
+                    var death = _deaths.For(free);
+                    _running[Task.Run(() => RunAttemptAsync(order, free, number, death))] = (part, free, number);
                 }
 
                 entry = next;
@@ -260,10 +267,10 @@ public sealed partial class ClusterExecutor
         }
 
         /// <summary>One reducer attempt: the grain call and its stream of reports.</summary>
-        private async Task<ReduceResult> RunAttemptAsync(ReduceOrder order, SiloAddress node, int number)
+        private async Task<ReduceResult> RunAttemptAsync(ReduceOrder order, SiloAddress node, int number, CancellationToken nodeDead)
         {
             using var stalled = new CancellationTokenSource(_options.StallTimeout);
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, stalled.Token);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, stalled.Token, nodeDead);
             IAsyncEnumerator<ReduceReport>? enumerator = null;
             Task<bool>? pending = null;
             try
@@ -298,6 +305,10 @@ public sealed partial class ClusterExecutor
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return new ReduceResult(ReduceResultKind.Lost, Reason: "stopped");
+            }
+            catch (OperationCanceledException) when (nodeDead.IsCancellationRequested)
+            {
+                return new ReduceResult(ReduceResultKind.Lost, Reason: "the node was declared dead");
             }
             catch (OperationCanceledException) when (stalled.IsCancellationRequested)
             {

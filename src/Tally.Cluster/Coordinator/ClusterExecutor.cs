@@ -324,7 +324,11 @@ public sealed partial class ClusterExecutor : Executor
     /// <summary>The dispatch loop of one job: all scheduling state lives here, on one logical thread.</summary>
     private sealed class Dispatcher(ClusterExecutor executor, ExecutorRun run, Membership membership, SiloAddress self, IGrainFactory grains) : IDisposable
     {
-        public void Dispose() => _stop.Dispose();
+        public void Dispose()
+        {
+            _stop.Dispose();
+            _deaths.Dispose();
+        }
 
         private readonly ClusterExecutorOptions _options = executor.Options;
         private readonly Dictionary<Task<AttemptResult>, Attempt> _running = [];
@@ -367,6 +371,7 @@ public sealed partial class ClusterExecutor : Executor
 
         /// <summary>Stops every attempt when the loop ends, whatever ended it.</summary>
         private readonly CancellationTokenSource _stop = new();
+        private readonly NodeDeaths _deaths = new();
 
         public async Task RunAsync(SourceTask[] tasks, CancellationToken cancellationToken)
         {
@@ -380,6 +385,7 @@ public sealed partial class ClusterExecutor : Executor
                     cancellationToken.ThrowIfCancellationRequested();
                     var nodes = membership.LiveNodes(self);
                     var now = DateTime.UtcNow;
+                    _deaths.Check(membership.IsDead);
                     lastNodeSeen = CheckNodesGone(_options, nodes.Count, lastNodeSeen, now, queue.Count + _running.Count, "source", "counted");
 
                     Assign(queue, nodes, now);
@@ -456,7 +462,7 @@ public sealed partial class ClusterExecutor : Executor
             _attempts[task.Index] = number + 1;
             _busy[node] = _busy.GetValueOrDefault(node) + 1;
             task.Begin();
-            var attempt = new Attempt(task, node, number);
+            var attempt = new Attempt(task, node, number, _deaths.For(node));
             _options.Events?.Invoke(new ClusterEvent(ClusterEventKind.Started, task.Name, node.ToParsableString(), number, ""));
             _running[Task.Run(() => RunAttemptAsync(attempt))] = attempt;
         }
@@ -547,7 +553,7 @@ public sealed partial class ClusterExecutor : Executor
             var task = attempt.Task;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Token, _stop.Token);
             using var stalled = new CancellationTokenSource(_options.StallTimeout);
-            using var either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, stalled.Token);
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, stalled.Token, attempt.NodeDead);
             var order = TaskOrder.For(task, run.Settings);
             if (executor.Options.Reduce is { } reduce)
             {
@@ -644,6 +650,10 @@ public sealed partial class ClusterExecutor : Executor
             {
                 return AttemptResult.Cancelled;
             }
+            catch (OperationCanceledException) when (attempt.NodeDead.IsCancellationRequested)
+            {
+                return AttemptResult.Lost("the node was declared dead");
+            }
             catch (OperationCanceledException) when (stalled.IsCancellationRequested)
             {
                 return AttemptResult.Lost($"no progress for {_options.StallTimeout.TotalSeconds:0.#} s");
@@ -696,6 +706,9 @@ public sealed partial class ClusterExecutor : Executor
             => membership.CurrentSnapshot.Members.Count(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead && NodeName.TryParseSlots(m.Value.Name, out _));
 
         /// <summary>Active nodes and their slots; a node counts once its manifest, which says it hosts map tasks, has arrived here.</summary>
+        /// <summary>Whether membership has declared <paramref name="node"/> dead.</summary>
+        public bool IsDead(SiloAddress node) => membership.CurrentSnapshot.GetSiloStatus(node) == SiloStatus.Dead;
+
         public Dictionary<SiloAddress, int> LiveNodes(SiloAddress self)
         {
             var silos = manifests.Current.Silos;
@@ -713,7 +726,7 @@ public sealed partial class ClusterExecutor : Executor
         }
     }
 
-    private sealed record Attempt(SourceTask Task, SiloAddress Node, int Number);
+    private sealed record Attempt(SourceTask Task, SiloAddress Node, int Number, CancellationToken NodeDead);
 
     private enum AttemptKind
     {
