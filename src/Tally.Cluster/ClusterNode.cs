@@ -107,15 +107,29 @@ public static class ClusterNode
     private static async Task<Task?> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused, CancellationToken cancellationToken)
     {
         var signals = new NodeSignals();
-        using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true, services => services.AddSingleton(settings).AddSingleton(signals),
+        using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true,
+            services => services.AddSingleton(settings).AddSingleton(signals).AddSingleton<IFatalErrorHandler>(new RejoiningFatalErrorHandler(signals)),
             options.Tls, refused);
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        var starting = host.StartAsync(cancellationToken);
+        if (await Task.WhenAny(starting, signals.Fatal.Task).ConfigureAwait(false) != starting)
+        {
+            // Voted dead while still joining (two nodes' writes to the membership table crossed):
+            // the start may never finish, so it is stopped here, and a new silo tries again.
+            log?.Invoke($"node {listen}: {signals.Fatal.Task.Result} while joining; joining {options.Cluster} again");
+            _ = starting.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            await StopQuietlyAsync(host).ConfigureAwait(false);
+            return null;
+        }
+
+        await starting.ConfigureAwait(false);
         try
         {
             log?.Invoke($"node {listen} joined {options.Cluster} with {options.Slots} slot{(options.Slots == 1 ? "" : "s")}");
             if (options.Cluster.IsRedis)
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellationToken), signals.Fatal.Task).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                log?.Invoke($"node {listen}: {await signals.Fatal.Task.ConfigureAwait(false)}; leaving and joining {options.Cluster} again");
                 return null;
             }
 
@@ -125,8 +139,16 @@ public static class ClusterNode
             while (true)
             {
                 // Woken at once when told: every job's end waits for its nodes to leave.
-                await Task.WhenAny(Task.Delay(s_poll, cancellationToken), signals.CoordinatorLeaving.Task).ConfigureAwait(false);
+                await Task.WhenAny(Task.Delay(s_poll, cancellationToken), signals.CoordinatorLeaving.Task, signals.Fatal.Task).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
+                if (signals.Fatal.Task.IsCompleted)
+                {
+                    // Declared dead (hung past the probes, or voted out while joining): this silo is
+                    // finished, the process is not. A new one joins the coordinator if it is still there.
+                    log?.Invoke($"node {listen}: {signals.Fatal.Task.Result}; leaving and joining {options.Cluster} again");
+                    return null;
+                }
+
                 var snapshot = membership.CurrentSnapshot;
                 primary ??= snapshot.Members.Keys.FirstOrDefault(a => a.Endpoint.Equals(options.Cluster.EndPoint));
 
@@ -144,16 +166,21 @@ public static class ClusterNode
         }
         finally
         {
-            // Short: a node must be out of this cluster before the next coordinator comes up.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try
-            {
-                await host.StopAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // Leaving a cluster whose primary is gone can fail; the node starts afresh either way.
-            }
+            await StopQuietlyAsync(host).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task StopQuietlyAsync(IHost host)
+    {
+        // Short: a node must be out of this cluster before the next coordinator comes up.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Leaving a cluster whose primary is gone can fail; the node starts afresh either way.
         }
     }
 

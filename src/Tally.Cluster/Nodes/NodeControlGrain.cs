@@ -19,4 +19,7 @@ internal sealed class NodeControlGrain(NodeSignals signals) : Grain, INodeContro
 internal sealed class NodeSignals
 {
     public TaskCompletionSource CoordinatorLeaving { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Set when the runtime finds this silo fatally broken (see <see cref="RejoiningFatalErrorHandler"/>): why.</summary>
+    public TaskCompletionSource<string> Fatal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
