@@ -108,7 +108,7 @@ public static class ClusterNode
     {
         var signals = new NodeSignals();
         using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true,
-            services => services.AddSingleton(settings).AddSingleton(signals).AddSingleton<IFatalErrorHandler>(new RejoiningFatalErrorHandler(signals)),
+            services => services.AddSingleton(settings).AddSingleton(signals).AddSingleton<IFatalErrorHandler>(new FatalErrorSignal(signals.Fatal)),
             options.Tls, refused);
         var starting = host.StartAsync(cancellationToken);
         if (await Task.WhenAny(starting, signals.Fatal.Task).ConfigureAwait(false) != starting)

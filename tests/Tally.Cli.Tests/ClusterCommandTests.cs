@@ -162,6 +162,63 @@ public sealed class ClusterCommandTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// A coordinator stopped (SIGSTOP) on a standing cluster long enough for its nodes to vote it
+    /// dead: resumed, it ends its job with exit 3 and one line, not with Orleans' crash and dump.
+    /// It is stopped while it waits for a third node, so the job's length does not matter.
+    /// </summary>
+    [RedisClusterFact]
+    public async Task RedisMembership_CoordinatorDeclaredDead_EndsItsJobWithExit3AndOneLine()
+    {
+        string redis = Environment.GetEnvironmentVariable("TALLY_REDIS") is { Length: > 0 } address
+            ? $"redis://{address}"
+            : throw new InvalidOperationException("TALLY_REQUIRE_REDIS=1, but no TALLY_REDIS=127.0.0.1:PORT to test the Redis membership against");
+        using (var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis["redis://".Length..]},allowAdmin=true"))
+        {
+            foreach (var endpoint in connection.GetEndPoints())
+            {
+                await connection.GetServer(endpoint).FlushDatabaseAsync();
+            }
+        }
+
+        string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(data, "f.tsv"), "w\t2000\t1\t1\n");
+        var nodes = Enumerable.Range(0, 2).Select(_ => TallyProcess.StartTool(_cli.Folder, "node", "--membership", redis, "--allow", data, "--slots", "1")).ToList();
+        try
+        {
+            int listen = FreePort();
+            using var coordinator = TallyProcess.StartTool(_cli.Folder, "count", "--cluster", redis, "--listen", $"127.0.0.1:{listen}", "--nodes", "3", "--join-timeout", "300s", data, "--verbose");
+            await TallyProcess.PollAsync(() => nodes.All(n => n.ErrorLines.Any(l => l.Contains(" joined ", StringComparison.Ordinal))), TimeSpan.FromSeconds(60), () => string.Join("\n", nodes.Select(n => n.Error)));
+
+            // Joined and waiting for a third node: the coordinator is in the table.
+            await TallyProcess.PollAsync(() => MembersAsync(redis).GetAwaiter().GetResult().Any(m => m.Contains($"127.0.0.1:{listen}:", StringComparison.Ordinal)),
+                TimeSpan.FromSeconds(60), () => coordinator.Error);
+            await Task.Delay(2000);
+            await coordinator.SignalAsync("STOP");
+            try
+            {
+                // The two nodes vote it dead after 9 s of silence (the cluster's membership settings).
+                await Task.Delay(TimeSpan.FromSeconds(25));
+            }
+            finally
+            {
+                await coordinator.SignalAsync("CONT");
+            }
+
+            Assert.Equal(3, await coordinator.WaitForExitAsync(TimeSpan.FromSeconds(90)));
+            Assert.Contains("this coordinator was declared dead by the cluster (", coordinator.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("FATAL EXCEPTION", coordinator.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                node.KillHard();
+                node.Dispose();
+            }
+        }
+    }
+
     /// <summary>Every field of the Redis membership table's hashes: a silo's is its address, <c>S127.0.0.1:PORT:GENERATION</c>, dead or alive.</summary>
     private static async Task<List<string>> MembersAsync(string redis)
     {

@@ -144,7 +144,9 @@ public sealed partial class ClusterExecutor : Executor
         var listen = cluster.IsRedis
             ? Options.Listen is { Port: not 0 } named ? named : new IPEndPoint(Options.Listen?.Address ?? IPAddress.Loopback, ClusterAddress.FreePort(Options.Listen?.Address ?? IPAddress.Loopback))
             : cluster.EndPoint;
-        using var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false, tls: Options.Tls, refused: reason => _lastRefusal = reason);
+        var fatal = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false, services => services.AddSingleton<IFatalErrorHandler>(new FatalErrorSignal(fatal)),
+            tls: Options.Tls, refused: reason => _lastRefusal = reason);
         try
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -154,12 +156,17 @@ public sealed partial class ClusterExecutor : Executor
             throw new TallyInputException($"--cluster {cluster}: the coordinator cannot start at {listen}: {e.Message}", e);
         }
 
+        // Declared dead by the cluster (a standing one, whose table is not ours: this process was
+        // stopped or cut off for longer than the probes allow), the silo is finished: the job ends.
+        using var declaredDead = new CancellationTokenSource();
+        using var job = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, declaredDead.Token);
+        _ = fatal.Task.ContinueWith(_ => CancelQuietly(declaredDead), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
         try
         {
             var membership = new Membership(host.Services.GetRequiredService<IClusterMembershipService>(), host.Services.GetRequiredService<IClusterManifestProvider>());
             var self = host.Services.GetRequiredService<ILocalSiloDetails>().SiloAddress;
             var grains = host.Services.GetRequiredService<IGrainFactory>();
-            await WaitForNodesAsync(membership, self, cancellationToken).ConfigureAwait(false);
+            await WaitForNodesAsync(membership, self, job.Token).ConfigureAwait(false);
             using var dispatcher = new Dispatcher(this, run, membership, self, grains);
             if (Options.Reduce is { } runs)
             {
@@ -168,13 +175,13 @@ public sealed partial class ClusterExecutor : Executor
 
             try
             {
-                await dispatcher.RunAsync(tasks, cancellationToken).ConfigureAwait(false);
+                await dispatcher.RunAsync(tasks, job.Token).ConfigureAwait(false);
                 if (Options.Reduce is { } reduce && dispatcher.AllRunsAccepted(tasks))
                 {
                     // Every source is counted (or left out as broken): the reduce needs the same
                     // nodes and membership view, so it runs before the nodes are let go.
                     using var phase = new ReducePhase(this, reduce, membership, self, grains, dispatcher);
-                    Reduced = await phase.RunAsync(cancellationToken).ConfigureAwait(false);
+                    Reduced = await phase.RunAsync(job.Token).ConfigureAwait(false);
                 }
                 else if (Options.Reduce is not null && !dispatcher.JobFails)
                 {
@@ -197,12 +204,29 @@ public sealed partial class ClusterExecutor : Executor
                 }
             }
         }
+        catch (OperationCanceledException) when (fatal.Task.IsCompleted && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TallyInputException($"--cluster {cluster}: this coordinator was declared dead by the cluster ({fatal.Task.Result}): it was stopped, starved or cut off "
+                + "from its nodes for longer than their probes allow, and its job is abandoned; run it again");
+        }
         finally
         {
             // Leaving cleanly marks the coordinator dead in the membership table at once, so the
             // nodes go back to waiting for the next job instead of probing a silo that is gone.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
             await QuietlyAsync(host.StopAsync(timeout.Token)).ConfigureAwait(false);
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The job had ended already.
         }
     }
 

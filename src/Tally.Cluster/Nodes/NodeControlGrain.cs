@@ -20,6 +20,6 @@ internal sealed class NodeSignals
 {
     public TaskCompletionSource CoordinatorLeaving { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Set when the runtime finds this silo fatally broken (see <see cref="RejoiningFatalErrorHandler"/>): why.</summary>
+    /// <summary>Set when the runtime finds this silo fatally broken (see <see cref="FatalErrorSignal"/>): why.</summary>
     public TaskCompletionSource<string> Fatal { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
