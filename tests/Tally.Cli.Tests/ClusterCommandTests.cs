@@ -103,19 +103,7 @@ public sealed class ClusterCommandTests : IDisposable
     [RedisClusterFact]
     public async Task RedisMembership_StandingNodes_ServeTwoCounts_LikeALocalCount()
     {
-        string redis = Environment.GetEnvironmentVariable("TALLY_REDIS") is { Length: > 0 } address
-            ? $"redis://{address}"
-            : throw new InvalidOperationException("TALLY_REQUIRE_REDIS=1, but no TALLY_REDIS=127.0.0.1:PORT to test the Redis membership against");
-
-        // Orleans keeps the rows of silos that left; every Tally cluster has the same ids, so start
-        // from an empty table rather than read another test's nodes as members.
-        using (var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis["redis://".Length..]},allowAdmin=true"))
-        {
-            foreach (var endpoint in connection.GetEndPoints())
-            {
-                await connection.GetServer(endpoint).FlushDatabaseAsync();
-            }
-        }
+        string redis = await EmptyRedisAsync();
 
         string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
         for (int i = 0; i < 4; i++)
@@ -154,11 +142,7 @@ public sealed class ClusterCommandTests : IDisposable
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                node.KillHard();
-                node.Dispose();
-            }
+            TallyProcess.KillAll(nodes);
         }
     }
 
@@ -170,16 +154,7 @@ public sealed class ClusterCommandTests : IDisposable
     [RedisClusterFact]
     public async Task RedisMembership_CoordinatorDeclaredDead_EndsItsJobWithExit3AndOneLine()
     {
-        string redis = Environment.GetEnvironmentVariable("TALLY_REDIS") is { Length: > 0 } address
-            ? $"redis://{address}"
-            : throw new InvalidOperationException("TALLY_REQUIRE_REDIS=1, but no TALLY_REDIS=127.0.0.1:PORT to test the Redis membership against");
-        using (var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis["redis://".Length..]},allowAdmin=true"))
-        {
-            foreach (var endpoint in connection.GetEndPoints())
-            {
-                await connection.GetServer(endpoint).FlushDatabaseAsync();
-            }
-        }
+        string redis = await EmptyRedisAsync();
 
         string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
         await File.WriteAllTextAsync(Path.Combine(data, "f.tsv"), "w\t2000\t1\t1\n");
@@ -211,12 +186,27 @@ public sealed class ClusterCommandTests : IDisposable
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                node.KillHard();
-                node.Dispose();
-            }
+            TallyProcess.KillAll(nodes);
         }
+    }
+
+    /// <summary>The Redis server of <c>TALLY_REDIS</c> as <c>redis://HOST:PORT</c>, emptied first.</summary>
+    /// <remarks>
+    /// Orleans keeps the rows of silos that left; every Tally cluster has the same ids, so a test
+    /// starts from an empty table rather than read another test's nodes as members.
+    /// </remarks>
+    private static async Task<string> EmptyRedisAsync()
+    {
+        string redis = Environment.GetEnvironmentVariable("TALLY_REDIS") is { Length: > 0 } address
+            ? $"redis://{address}"
+            : throw new InvalidOperationException("TALLY_REQUIRE_REDIS=1, but no TALLY_REDIS=127.0.0.1:PORT to test the Redis membership against");
+        using var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync($"{redis["redis://".Length..]},allowAdmin=true");
+        foreach (var endpoint in connection.GetEndPoints())
+        {
+            await connection.GetServer(endpoint).FlushDatabaseAsync();
+        }
+
+        return redis;
     }
 
     /// <summary>Every field of the Redis membership table's hashes: a silo's is its address, <c>S127.0.0.1:PORT:GENERATION</c>, dead or alive.</summary>

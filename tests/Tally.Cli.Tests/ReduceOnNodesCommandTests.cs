@@ -117,11 +117,7 @@ public sealed class ReduceOnNodesCommandTests : IDisposable
         }
         finally
         {
-            foreach (var node in nodes)
-            {
-                node.KillHard();
-                node.Dispose();
-            }
+            TallyProcess.KillAll(nodes);
         }
     }
 

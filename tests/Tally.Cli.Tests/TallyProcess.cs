@@ -139,6 +139,16 @@ internal sealed class TallyProcess : IDisposable
     /// <summary>SIGKILL: the process dies at once, with no chance to clean up.</summary>
     public void KillHard() => _process.Kill();
 
+    /// <summary>Kills every one of <paramref name="processes"/> (SIGKILL) and disposes it: the end of a test's node processes, whatever happened.</summary>
+    public static void KillAll(IEnumerable<TallyProcess> processes)
+    {
+        foreach (var process in processes)
+        {
+            process.KillHard();
+            process.Dispose();
+        }
+    }
+
     /// <summary>The exit code; fails the test if the process is still running after <paramref name="timeout"/>.</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
