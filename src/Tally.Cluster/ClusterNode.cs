@@ -107,6 +107,9 @@ public static class ClusterNode
     private static async Task<Task?> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused, CancellationToken cancellationToken)
     {
         var signals = new NodeSignals();
+
+        // Declared dead: this silo is finished, the process is not; a new silo joins (see FatalErrorSignal).
+        void Rejoining() => log?.Invoke($"node {listen}: {signals.Fatal.Task.Result}; leaving and joining {options.Cluster} again");
         using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true,
             services => services.AddSingleton(settings).AddSingleton(signals).AddSingleton<IFatalErrorHandler>(new FatalErrorSignal(signals.Fatal)),
             options.Tls, refused);
@@ -129,7 +132,7 @@ public static class ClusterNode
             {
                 await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellationToken), signals.Fatal.Task).ConfigureAwait(false);
                 cancellationToken.ThrowIfCancellationRequested();
-                log?.Invoke($"node {listen}: {await signals.Fatal.Task.ConfigureAwait(false)}; leaving and joining {options.Cluster} again");
+                Rejoining();
                 return null;
             }
 
@@ -145,7 +148,7 @@ public static class ClusterNode
                 {
                     // Declared dead (hung past the probes, or voted out while joining): this silo is
                     // finished, the process is not. A new one joins the coordinator if it is still there.
-                    log?.Invoke($"node {listen}: {signals.Fatal.Task.Result}; leaving and joining {options.Cluster} again");
+                    Rejoining();
                     return null;
                 }
 

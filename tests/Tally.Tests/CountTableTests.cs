@@ -98,7 +98,7 @@ public sealed class CountTableTests
             others.Add(other);
         }
 
-        into.Reserve(others.Sum(o => (long)o.Count), others.Sum(o => (long)o.ArenaUsed));
+        into.Reserve(others);
         foreach (var other in others)
         {
             into.MergeFrom(other);

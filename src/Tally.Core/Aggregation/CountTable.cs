@@ -129,9 +129,6 @@ public sealed class CountTable
     /// </remarks>
     internal long MaxTotal => _maxTotal;
 
-    /// <summary>Bytes of the arena its records take.</summary>
-    internal int ArenaUsed => _arenaUsed;
-
     /// <summary>Bytes the table's slots and arena take.</summary>
     internal long Footprint => ((long)_slots.Length * Unsafe.SizeOf<Slot>()) + _arena.Length;
 
@@ -244,7 +241,7 @@ public sealed class CountTable
         }
     }
 
-    /// <summary>Makes room for up to <paramref name="keys"/> more keys of <paramref name="arenaBytes"/> bytes of records in all, so they go in without growing the table on the way.</summary>
+    /// <summary>Makes room for every key of <paramref name="others"/> to be merged in without growing the table on the way.</summary>
     /// <remarks>
     /// Why: a merge into a table that grows as it goes doubles its slots and arena again and
     /// again, each time into fresh memory that is copied to, faulted in page by page, and thrown
@@ -254,6 +251,20 @@ public sealed class CountTable
     /// most as many slots again as the keys merged, which the other tables' own footprint already
     /// bounds. The arena's new room is not written until used, so unused room is never paged in.
     /// </remarks>
+    internal void Reserve(IEnumerable<CountTable> others)
+    {
+        long keys = 0;
+        long arenaBytes = 0;
+        foreach (var other in others)
+        {
+            keys += other._count;
+            arenaBytes += other._arenaUsed;
+        }
+
+        Reserve(keys, arenaBytes);
+    }
+
+    /// <summary>As <see cref="Reserve(IEnumerable{CountTable})"/>, for <paramref name="keys"/> keys of <paramref name="arenaBytes"/> bytes of records.</summary>
     internal void Reserve(long keys, long arenaBytes)
     {
         long wanted = BitOperationsEx.RoundUpToPowerOf2(Math.Max(16L, ((long)_count + keys + 1) * 2));

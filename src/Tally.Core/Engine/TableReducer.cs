@@ -102,7 +102,7 @@ internal sealed class TableReducer(long unfoldedBytes = TallyDefaults.UnfoldedTa
         }
 
         // Room for them all at once: one growth of the folded table rather than one per doubling.
-        _folded!.Reserve(_unfolded.Sum(t => (long)t.Table.Count), _unfolded.Sum(t => t.Table.ArenaUsed));
+        _folded!.Reserve(_unfolded.Select(t => t.Table));
         foreach (var (table, source) in _unfolded)
         {
             FoldInto(_folded, table, source);

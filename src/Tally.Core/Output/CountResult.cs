@@ -225,7 +225,7 @@ public sealed class CountResult
             {
                 var tables = _tables.OrderByDescending(t => t.Count).ToArray();
                 var into = tables[0];
-                into.Reserve(tables.Skip(1).Sum(t => (long)t.Count), tables.Skip(1).Sum(t => (long)t.ArenaUsed));
+                into.Reserve(tables.Skip(1));
                 foreach (var table in tables.AsSpan(1))
                 {
                     into.MergeFrom(table);
