@@ -110,23 +110,22 @@ public static class ClusterNode
 
         // Declared dead: this silo is finished, the process is not; a new silo joins (see FatalErrorSignal).
         void Rejoining() => log?.Invoke($"node {listen}: {signals.Fatal.Task.Result}; leaving and joining {options.Cluster} again");
-        using var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true,
+        var host = SiloHost.Build(options.Cluster, listen, NodeName.Format(options.Slots), hostsTasks: true,
             services => services.AddSingleton(settings).AddSingleton(signals).AddSingleton<IFatalErrorHandler>(new FatalErrorSignal(signals.Fatal)),
             options.Tls, refused);
-        var starting = host.StartAsync(cancellationToken);
-        if (await Task.WhenAny(starting, signals.Fatal.Task).ConfigureAwait(false) != starting)
-        {
-            // Voted dead while still joining (two nodes' writes to the membership table crossed):
-            // the start may never finish, so it is stopped here, and a new silo tries again.
-            log?.Invoke($"node {listen}: {signals.Fatal.Task.Result} while joining; joining {options.Cluster} again");
-            _ = starting.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-            await StopQuietlyAsync(host).ConfigureAwait(false);
-            return null;
-        }
-
-        await starting.ConfigureAwait(false);
         try
         {
+            var starting = host.StartAsync(cancellationToken);
+            if (await Task.WhenAny(starting, signals.Fatal.Task).ConfigureAwait(false) != starting)
+            {
+                // Voted dead while still joining (two nodes' writes to the membership table crossed):
+                // the start may never finish, so it is stopped (finally), and a new silo tries again.
+                log?.Invoke($"node {listen}: {signals.Fatal.Task.Result} while joining; joining {options.Cluster} again");
+                _ = starting.ContinueWith(t => t.Exception, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                return null;
+            }
+
+            await starting.ConfigureAwait(false);
             log?.Invoke($"node {listen} joined {options.Cluster} with {options.Slots} slot{(options.Slots == 1 ? "" : "s")}");
             if (options.Cluster.IsRedis)
             {
@@ -169,21 +168,11 @@ public static class ClusterNode
         }
         finally
         {
-            await StopQuietlyAsync(host).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task StopQuietlyAsync(IHost host)
-    {
-        // Short: a node must be out of this cluster before the next coordinator comes up.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await host.StopAsync(timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            // Leaving a cluster whose primary is gone can fail; the node starts afresh either way.
+            // Short: a node must be out of this cluster before the next coordinator comes up.
+            if (!await SiloHost.StopAsync(host, TimeSpan.FromSeconds(5)).ConfigureAwait(false))
+            {
+                log?.Invoke($"node {listen}: its silo did not stop within 5 s (is {options.Cluster} reachable?); given up on");
+            }
         }
     }
 

@@ -145,7 +145,7 @@ public sealed partial class ClusterExecutor : Executor
             ? Options.Listen is { Port: not 0 } named ? named : new IPEndPoint(Options.Listen?.Address ?? IPAddress.Loopback, ClusterAddress.FreePort(Options.Listen?.Address ?? IPAddress.Loopback))
             : cluster.EndPoint;
         var fatal = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false, services => services.AddSingleton<IFatalErrorHandler>(new FatalErrorSignal(fatal)),
+        var host = SiloHost.Build(cluster, listen, NodeName.Coordinator, hostsTasks: false, services => services.AddSingleton<IFatalErrorHandler>(new FatalErrorSignal(fatal)),
             tls: Options.Tls, refused: reason => _lastRefusal = reason);
         try
         {
@@ -153,7 +153,13 @@ public sealed partial class ClusterExecutor : Executor
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            await SiloHost.StopAsync(host, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
             throw new TallyInputException($"--cluster {cluster}: the coordinator cannot start at {listen}: {e.Message}", e);
+        }
+        catch (OperationCanceledException)
+        {
+            await SiloHost.StopAsync(host, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            throw;
         }
 
         // Declared dead by the cluster (a standing one, whose table is not ours: this process was
@@ -213,8 +219,8 @@ public sealed partial class ClusterExecutor : Executor
         {
             // Leaving cleanly marks the coordinator dead in the membership table at once, so the
             // nodes go back to waiting for the next job instead of probing a silo that is gone.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await QuietlyAsync(host.StopAsync(timeout.Token)).ConfigureAwait(false);
+            // Bounded: with the Redis table gone, the job's result must not wait on the leaving.
+            await SiloHost.StopAsync(host, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
     }
 
