@@ -188,9 +188,7 @@ public sealed class WorkerProtocolTests
 
     private static Dictionary<string, long> Totals(CountTable table)
     {
-        var (keys, offsets, totals) = table.Compact();
-        return Enumerable.Range(0, totals.Length).ToDictionary(
-            i => System.Text.Encoding.Latin1.GetString(keys, offsets[i], offsets[i + 1] - offsets[i]), i => totals[i], StringComparer.Ordinal);
+        return table.Entries().ToDictionary(e => System.Text.Encoding.Latin1.GetString(e.Utf8.Span), e => e.Total, StringComparer.Ordinal);
     }
 
     /// <summary>A worker host served over two anonymous pipes, as a worker process's stdin and stdout are.</summary>

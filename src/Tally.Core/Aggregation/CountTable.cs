@@ -298,8 +298,7 @@ public sealed class CountTable
 
     /// <summary>Every key and total, in the order the keys were first added, each key read in place in the arena.</summary>
     /// <remarks>
-    /// Copies nothing, where <see cref="Compact"/> copies every key. The table must not change
-    /// during the walk; the keys given out stay valid after, for the reasons
+    /// Copies nothing. The table must not change during the walk; the keys given out stay valid after, for the reasons
     /// <see cref="Snapshot(int, int)"/> gives: a key's bytes never move or change.
     /// </remarks>
     internal IEnumerable<Output.KeyTotal> Entries()
@@ -312,29 +311,6 @@ public sealed class CountTable
             yield return new Output.KeyTotal(arena.AsMemory(record + Header, length), Unsafe.ReadUnaligned<long>(ref arena[record]));
             record += Header + length;
         }
-    }
-
-    /// <summary>Copies the entries out as (key offset, key length, total) into a compact, immutable snapshot.</summary>
-    internal (byte[] Keys, int[] Offsets, long[] Totals) Compact()
-    {
-        var keys = new byte[_arenaUsed - ((long)_count * Header)];
-        var offsets = new int[_count + 1];
-        var totals = new long[_count];
-        int n = 0;
-        int used = 0;
-        for (int record = 0; record < _arenaUsed; record = Next(record))
-        {
-            var key = KeyAt(record);
-            key.CopyTo(keys.AsSpan(used));
-            offsets[n] = used;
-            totals[n] = TotalAt(record);
-            used += key.Length;
-            n++;
-        }
-
-        offsets[n] = used;
-        Debug.Assert(n == _count && used == keys.Length);
-        return (keys, offsets, totals);
     }
 
     /// <summary>Every entry, in the order the keys were first added, with its key left where it is in the table's arena.</summary>

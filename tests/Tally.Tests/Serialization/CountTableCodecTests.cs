@@ -30,10 +30,9 @@ public sealed class CountTableCodecTests
         var read = CountTableCodec.Read(stream.ToArray());
 
         Assert.Equal(table.Count, read.Count);
-        var (keys, offsets, totals) = table.Compact();
-        for (int i = 0; i < totals.Length; i++)
+        foreach (var entry in table.Entries())
         {
-            Assert.Equal(totals[i], read.Get(keys.AsSpan(offsets[i], offsets[i + 1] - offsets[i])));
+            Assert.Equal(entry.Total, read.Get(entry.Utf8.Span));
         }
     }
 
