@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""The cluster's two speed bounds (issue 16), measured on one machine, with public tools only.
+
+1. One node with 2 slots (`tally node --join`, a fixed coordinator) against a local count with
+   2 workers, on the same files: `count --word Aardvark --top 3`. Bound: at most 1.2x the time.
+2. Two nodes pinned to a core each (`taskset -c 0`, `-c 1`, `--slots 1`) against one node on core
+   0, each a standing cluster with a Redis server of its own, `--reduce-on-nodes 2 -o DIR/`.
+   Bound: at least 1.8x the throughput (the inverse of the wall-time ratio).
+
+Every run is a whole process, timed from outside (start to exit); the two commands of a bound
+alternate, A B A B ..., and the ratio is taken pair by pair, so a drift in the machine's speed
+touches both sides alike. The report gives medians and the pairs' range, and checks that the two
+sides agree: the printed totals for bound 1, the parts byte for byte for bound 2.
+
+    bench/cluster.py                       # six files of 52 M rows (1.6 GB), 5 pairs each
+    TALLY_BENCH_ROWS=200000 TALLY_BENCH_BASE_WORDS=10000 TALLY_BENCH_RUNS=2 bench/cluster.py   # quick
+
+Settings (environment): TALLY_BENCH_ROWS [52000000] rows per file, TALLY_BENCH_BASE_WORDS
+[480000], TALLY_BENCH_SEED [7], TALLY_BENCH_LETTERS [abcdef] (one file each), TALLY_BENCH_RUNS [5]
+pairs per bound after one warm-up pair, TALLY_BENCH_TALLY_BIN (an untrimmed tally to use instead
+of publishing one into bench/.bin/tally-cluster/). Needs redis-server and taskset on PATH.
+Writes bench/results/cluster-latest.md.
+"""
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+ROWS = int(os.environ.get("TALLY_BENCH_ROWS", "52000000"))
+BASE_WORDS = int(os.environ.get("TALLY_BENCH_BASE_WORDS", "480000"))
+SEED = int(os.environ.get("TALLY_BENCH_SEED", "7"))
+LETTERS = os.environ.get("TALLY_BENCH_LETTERS", "abcdef")
+RUNS = int(os.environ.get("TALLY_BENCH_RUNS", "5"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, limit=30):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing answered on 127.0.0.1:{port} within {limit} s")
+
+
+def tally_binary():
+    if os.environ.get("TALLY_BENCH_TALLY_BIN"):
+        return os.environ["TALLY_BENCH_TALLY_BIN"]
+    out = BENCH / ".bin" / "tally-cluster"
+    # The cluster needs the untrimmed build (Orleans does not survive trimming); otherwise the
+    # build a user ships: self-contained, one ReadyToRun composite image.
+    print(f"publishing tally (untrimmed, ReadyToRun) into {out}", file=sys.stderr)
+    subprocess.run(["dotnet", "publish", str(REPO / "src" / "Tally.Cli"), "-p:PublishProfile=release",
+                    "-p:PublishTrimmed=false", "-o", str(out), "-nologo", "-v", "quiet"], check=True)
+    return str(out / "tally")
+
+
+def timed(command):
+    start = time.monotonic()
+    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - start
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} ended with {done.returncode}:\n{done.stderr}")
+    return wall, done.stdout
+
+
+def pairs(a, b, check):
+    """Runs a and b in turn (one warm-up pair, then RUNS pairs): medians and per-pair ratios a/b."""
+    walls_a, walls_b, ratios = [], [], []
+    for i in range(RUNS + 1):
+        wa, out_a = timed(a)
+        wb, out_b = timed(b)
+        check(out_a, out_b)
+        if i > 0:
+            walls_a.append(wa)
+            walls_b.append(wb)
+            ratios.append(wa / wb)
+    return statistics.median(walls_a), statistics.median(walls_b), statistics.median(ratios), min(ratios), max(ratios)
+
+
+class Services:
+    """Nodes and Redis servers of this run, all on 127.0.0.1, stopped at the end whatever happens."""
+
+    def __init__(self, log_dir):
+        self.procs = []
+        self.log_dir = log_dir
+
+    def start(self, name, command):
+        log = open(self.log_dir / f"{name}.log", "w")
+        self.procs.append((subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), log))
+
+    def redis(self, name):
+        port = free_port()
+        self.start(name, ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                          "--appendonly", "no", "--dir", str(self.log_dir)])
+        wait_for_port(port)
+        return port
+
+    def stop(self):
+        for proc, _ in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc, log in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+def wait_for_line(path, pattern, count=1, limit=60):
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if len(re.findall(pattern, path.read_text())) >= count:
+            return
+        time.sleep(0.2)
+    raise SystemExit(f"{path}: no '{pattern}' within {limit} s:\n{path.read_text()}")
+
+
+def main():
+    for tool in ("redis-server", "taskset"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not on PATH (Debian: apt-get install redis-server util-linux)")
+    tally = tally_binary()
+    data = BENCH / "data" / f"cluster-{LETTERS}-{ROWS}-{BASE_WORDS}-{SEED}"
+    if not data.is_dir():
+        print(f"generating {len(LETTERS)} files of {ROWS:,} rows into {data}", file=sys.stderr)
+        subprocess.run([tally, "gen", str(data), "--letters", LETTERS, "--rows", str(ROWS),
+                        "--base-words", str(BASE_WORDS), "--seed", str(SEED)], check=True)
+    size = sum(f.stat().st_size for f in data.iterdir())
+    work = Path(tempfile.mkdtemp(prefix="tally-cluster-bench-"))
+    services = Services(work)
+    try:
+        # Bound 1: one node, a fixed coordinator at a port of its own.
+        port = free_port()
+        services.start("node-slots2", [tally, "node", "--join", f"127.0.0.1:{port}", "--allow", str(data), "--slots", "2"])
+        query = ["--word", "Aardvark", "--top", "3", str(data)]
+
+        def same_totals(a, b):
+            if a != b:
+                raise SystemExit(f"the cluster printed\n{a}\nand the local count\n{b}")
+
+        one = pairs([tally, "count", "--cluster", f"127.0.0.1:{port}", *query], [tally, "count", "--workers", "2", *query], same_totals)
+
+        # Bound 2: standing clusters, one Redis each; the parts are written under the data's folder,
+        # which every node may write (--allow).
+        redis_one, redis_two = services.redis("redis-one"), services.redis("redis-two")
+        services.start("one-node", ["taskset", "-c", "0", tally, "node", "--membership", f"redis://127.0.0.1:{redis_one}", "--allow", str(work), "--allow", str(data), "--slots", "1"])
+        services.start("two-nodes-0", ["taskset", "-c", "0", tally, "node", "--membership", f"redis://127.0.0.1:{redis_two}", "--allow", str(work), "--allow", str(data), "--slots", "1"])
+        services.start("two-nodes-1", ["taskset", "-c", "1", tally, "node", "--membership", f"redis://127.0.0.1:{redis_two}", "--allow", str(work), "--allow", str(data), "--slots", "1"])
+        for name in ("one-node", "two-nodes-0", "two-nodes-1"):
+            wait_for_line(work / f"{name}.log", r" joined redis://")
+        out_one, out_two = work / "parts-one", work / "parts-two"
+
+        def same_parts(_a, _b):
+            names = sorted(p.name for p in out_one.iterdir())
+            if names != sorted(p.name for p in out_two.iterdir()) or any((out_one / n).read_bytes() != (out_two / n).read_bytes() for n in names):
+                raise SystemExit(f"the parts of {out_one} and {out_two} differ")
+
+        reduce = ["--reduce-on-nodes", "2", str(data)]
+        two = pairs([tally, "count", "--cluster", f"redis://127.0.0.1:{redis_two}", "--nodes", "2", "-o", f"{out_two}/", *reduce],
+                    [tally, "count", "--cluster", f"redis://127.0.0.1:{redis_one}", "--nodes", "1", "-o", f"{out_one}/", *reduce], same_parts)
+    finally:
+        services.stop()
+
+    machine = f"{os.cpu_count()} cores, {os.uname().release}"
+    version = subprocess.run([tally, "--version"], stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    report = [
+        f"# Cluster bounds ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"Data: {len(LETTERS)} files of {ROWS:,} rows ({size / 1e9:.2f} GB gzip), base words {BASE_WORDS:,}, seed {SEED}. Machine: {machine}. Build: {version}. {RUNS} pairs each, after one warm-up pair; whole-process wall time, medians.",
+        "",
+        "| bound | A | B | A wall | B wall | A/B (pairs' range) | result |",
+        "|---|---|---|---:|---:|---:|---|",
+        f"| at most 1.2x the time | 1 node `--slots 2` | local `--workers 2` | {one[0]:.2f} s | {one[1]:.2f} s | {one[2]:.3f}x ({one[3]:.3f}-{one[4]:.3f}) | {'met' if one[2] <= 1.2 else 'missed'} |",
+        f"| at least 1.8x the throughput | 2 nodes on a core each | 1 node on one core | {two[0]:.2f} s | {two[1]:.2f} s | {two[2]:.3f}x: throughput {1 / two[2]:.2f}x ({1 / two[4]:.2f}-{1 / two[3]:.2f}x) | {'met' if 1 / two[2] >= 1.8 else 'missed'} |",
+        "",
+        "Both sides agreed in every pair: the same printed totals (bound 1), the same parts byte for byte (bound 2).",
+        "",
+    ]
+    (BENCH / "results").mkdir(exist_ok=True)
+    (BENCH / "results" / "cluster-latest.md").write_text("\n".join(report))
+    print("\n".join(report))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
