@@ -151,15 +151,16 @@ public sealed partial class ClusterExecutor : Executor
         {
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            // Stopped and disposed whichever way the start ended; a cancelled start stays cancelled.
             await SiloHost.StopAsync(host, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+
             throw new TallyInputException($"--cluster {cluster}: the coordinator cannot start at {listen}: {e.Message}", e);
-        }
-        catch (OperationCanceledException)
-        {
-            await SiloHost.StopAsync(host, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
-            throw;
         }
 
         // Declared dead by the cluster (a standing one, whose table is not ours: this process was
@@ -735,10 +736,10 @@ public sealed partial class ClusterExecutor : Executor
         public int NodesNotDead(SiloAddress self)
             => membership.CurrentSnapshot.Members.Count(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead && NodeName.TryParseSlots(m.Value.Name, out _));
 
-        /// <summary>Active nodes and their slots; a node counts once its manifest, which says it hosts map tasks, has arrived here.</summary>
         /// <summary>Whether membership has declared <paramref name="node"/> dead.</summary>
         public bool IsDead(SiloAddress node) => membership.CurrentSnapshot.GetSiloStatus(node) == SiloStatus.Dead;
 
+        /// <summary>Active nodes and their slots; a node counts once its manifest, which says it hosts map tasks, has arrived here.</summary>
         public Dictionary<SiloAddress, int> LiveNodes(SiloAddress self)
         {
             var silos = manifests.Current.Silos;

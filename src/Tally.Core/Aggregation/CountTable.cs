@@ -265,7 +265,7 @@ public sealed class CountTable
     }
 
     /// <summary>As <see cref="Reserve(IEnumerable{CountTable})"/>, for <paramref name="keys"/> keys of <paramref name="arenaBytes"/> bytes of records.</summary>
-    internal void Reserve(long keys, long arenaBytes)
+    private void Reserve(long keys, long arenaBytes)
     {
         long wanted = BitOperationsEx.RoundUpToPowerOf2(Math.Max(16L, ((long)_count + keys + 1) * 2));
         if (_unindexed)
