@@ -18,7 +18,8 @@ sides agree: the printed totals for bound 1, the parts byte for byte for bound 2
 Settings (environment): TALLY_BENCH_ROWS [52000000] rows per file, TALLY_BENCH_BASE_WORDS
 [480000], TALLY_BENCH_SEED [7], TALLY_BENCH_LETTERS [abcdef] (one file each), TALLY_BENCH_RUNS [5]
 pairs per bound after one warm-up pair, TALLY_BENCH_TALLY_BIN (an untrimmed tally to use instead
-of publishing one into bench/.bin/tally-cluster/). Needs redis-server and taskset on PATH.
+of publishing one into bench/.bin/tally-cluster/). Needs redis-server and taskset on PATH, and
+ISA-L (libisal2), which tally inflates gzip with.
 Writes bench/results/cluster-latest.md.
 """
 
@@ -136,6 +137,9 @@ def main():
     for tool in ("redis-server", "taskset"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not on PATH (Debian: apt-get install redis-server util-linux)")
+    if not any("libisal.so.2" in line for line in subprocess.run(["ldconfig", "-p"], stdout=subprocess.PIPE, text=True).stdout.splitlines()):
+        # Without it every node inflates with zlib-ng, and the figures are not the tool's.
+        raise SystemExit("libisal.so.2 is missing, so the nodes would inflate with zlib-ng (Debian: apt-get install libisal2)")
     tally = tally_binary()
     data = BENCH / "data" / f"cluster-{LETTERS}-{ROWS}-{BASE_WORDS}-{SEED}"
     if not data.is_dir():
