@@ -124,10 +124,10 @@ class Services:
             log.close()
 
 
-def wait_for_line(path, pattern, count=1, limit=60):
+def wait_for_line(path, pattern, limit=60):
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if len(re.findall(pattern, path.read_text())) >= count:
+        if re.search(pattern, path.read_text()):
             return
         time.sleep(0.2)
     raise SystemExit(f"{path}: no '{pattern}' within {limit} s:\n{path.read_text()}")
@@ -161,8 +161,8 @@ def main():
 
         one = pairs([tally, "count", "--cluster", f"127.0.0.1:{port}", *query], [tally, "count", "--workers", "2", *query], same_totals)
 
-        # Bound 2: standing clusters, one Redis each; the parts are written under the data's folder,
-        # which every node may write (--allow).
+        # Bound 2: standing clusters, one Redis each; the parts are written under this run's work
+        # folder, which every node may write (--allow).
         redis_one, redis_two = services.redis("redis-one"), services.redis("redis-two")
         services.start("one-node", ["taskset", "-c", "0", tally, "node", "--membership", f"redis://127.0.0.1:{redis_one}", "--allow", str(work), "--allow", str(data), "--slots", "1"])
         services.start("two-nodes-0", ["taskset", "-c", "0", tally, "node", "--membership", f"redis://127.0.0.1:{redis_two}", "--allow", str(work), "--allow", str(data), "--slots", "1"])

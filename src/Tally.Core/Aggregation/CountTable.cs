@@ -298,8 +298,8 @@ public sealed class CountTable
 
     /// <summary>Every key and total, in the order the keys were first added, each key read in place in the arena.</summary>
     /// <remarks>
-    /// Copies nothing. The table must not change during the walk; the keys given out stay valid after, for the reasons
-    /// <see cref="Snapshot(int, int)"/> gives: a key's bytes never move or change.
+    /// Copies nothing. The table must not change during the walk; the keys given out stay valid
+    /// after, for the reasons <see cref="Snapshot(int, int)"/> gives: a key's bytes never move or change.
     /// </remarks>
     internal IEnumerable<Output.KeyTotal> Entries()
     {
