@@ -24,6 +24,42 @@ public sealed class CountTableTests
         Assert.Equal(0, table.Get("absent"u8));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(17)]
+    [InlineData(250)]
+    [InlineData(2999)]
+    [InlineData(3000)]
+    [InlineData(int.MaxValue)]
+    public void Top_ManyTies_MatchesSortingEveryKey(int n)
+    {
+        // Totals from a range of 40 give hundreds of keys per total, so nearly every place in the
+        // top is decided by the keys' bytes; keys of varied length share prefixes (and one is
+        // empty), the order a total alone cannot settle.
+        var table = new CountTable(capacity: 4);
+        var reference = new Dictionary<string, long>(StringComparer.Ordinal);
+        var random = new Random(29);
+        for (int i = 0; i < 3000; i++)
+        {
+            string key = i == 0 ? "" : new string('a', random.Next(4)) + random.Next(100_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            long total = random.Next(1, 41);
+            table.Add(Encoding.UTF8.GetBytes(key), total);
+            reference[key] = reference.GetValueOrDefault(key) + total;
+        }
+
+        var expected = reference.OrderByDescending(e => e.Value).ThenBy(e => e.Key, StringComparer.Ordinal).Take(n).Select(e => (e.Key, e.Value));
+
+        Assert.Equal(expected, table.Top(n).Select(e => (Encoding.UTF8.GetString(e.Utf8.Span), e.Total)));
+    }
+
+    [Fact]
+    public void Top_EmptyTable_GivesNothing()
+    {
+        Assert.Empty(new CountTable().Top(10));
+    }
+
     [Fact]
     public void Add_EmptyAndPrefixKeys_AreDistinct()
     {

@@ -313,6 +313,69 @@ public sealed class CountTable
         }
     }
 
+    /// <summary>The <paramref name="n"/> entries with the largest totals, largest first; among equal totals, the earlier key in byte order first.</summary>
+    /// <remarks>
+    /// <para>
+    /// Why not a heap over <see cref="Entries"/>: that walk hands every entry through two iterators
+    /// and a comparer, and cost 0.25 s for the 7.1 M keys of the cluster's "six large" set, after the
+    /// count, with the other cores idle (a third of a second in a seven-second count). Here the
+    /// heap holds records' offsets, and an entry whose total is below the heap's smallest, nearly
+    /// every entry once the heap is full, is passed over on its total alone, read in place.
+    /// </para>
+    /// <para>
+    /// The keys given out are the arena's own bytes, which stay valid for the reasons
+    /// <see cref="Snapshot(int, int)"/> gives. The table must not change during the call. The heap
+    /// grows as it fills, so a huge <paramref name="n"/> takes no more memory than the keys there are.
+    /// </para>
+    /// </remarks>
+    internal Output.KeyTotal[] Top(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (n == 0 || _count == 0)
+        {
+            return [];
+        }
+
+        var order = new TopOrder(_arena);
+        var heap = new PriorityQueue<int, int>((int)Math.Min(Math.Min((long)n + 1, _count + 1L), TallyDefaults.TopInitialCapacity), order);
+        long floor = long.MinValue;
+        for (int record = 0; record < _arenaUsed; record = Next(record))
+        {
+            if (heap.Count < n)
+            {
+                heap.Enqueue(record, record);
+                floor = heap.Count == n ? TotalAt(heap.Peek()) : long.MinValue;
+            }
+            else if (TotalAt(record) >= floor)
+            {
+                // Equal to the smallest total: the keys decide, so the heap's comparer does.
+                heap.EnqueueDequeue(record, record);
+                floor = TotalAt(heap.Peek());
+            }
+        }
+
+        var top = new Output.KeyTotal[heap.Count];
+        for (int i = top.Length - 1; i >= 0; i--)
+        {
+            int record = heap.Dequeue();
+            top[i] = new Output.KeyTotal(_arena.AsMemory(record + Header, LengthAt(record)), TotalAt(record));
+        }
+
+        return top;
+    }
+
+    /// <summary>The order of the top's heap, over records' offsets: the smallest total first, and among equal totals the later key in byte order, so ties keep the earliest keys.</summary>
+    private sealed class TopOrder(byte[] arena) : IComparer<int>
+    {
+        public int Compare(int x, int y)
+        {
+            int byTotal = Unsafe.ReadUnaligned<long>(ref arena[x]).CompareTo(Unsafe.ReadUnaligned<long>(ref arena[y]));
+            return byTotal != 0 ? byTotal : Key(y).SequenceCompareTo(Key(x));
+        }
+
+        private ReadOnlySpan<byte> Key(int record) => arena.AsSpan(record + Header, BinaryPrimitives.ReadInt32LittleEndian(arena.AsSpan(record + 12)));
+    }
+
     /// <summary>Every entry, in the order the keys were first added, with its key left where it is in the table's arena.</summary>
     /// <remarks>
     /// No key is copied: <c>Keys</c> is the arena itself. That is safe even if the table is added to

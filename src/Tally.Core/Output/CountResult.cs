@@ -95,17 +95,25 @@ public sealed class CountResult
     public IReadOnlyList<KeyTotal> Top(int n)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(n);
-        if (n == 0 || Count == 0)
+        if (_sorted is not { } sorted)
+        {
+            // One table (merged once, as for the count and lookups), its records walked in place.
+            return Merged().Top(n);
+        }
+
+        if (n == 0 || sorted.Count == 0)
         {
             return [];
         }
 
-        // A min-heap of the best n so far: O(count * log n) and min(n, keys) entries of memory,
-        // rather than sorting every key when n is small. It grows as it fills, so a huge n (such
-        // as int.MaxValue, "all of them") takes no more memory than the keys there are.
+        // Made already for the output, each key once: a min-heap of the best n so far,
+        // O(count * log n) and min(n, keys) entries of memory, rather than sorting every key by
+        // total when n is small. It grows as it fills, so a huge n (such as int.MaxValue, "all of
+        // them") takes no more memory than the keys there are.
         var heap = new PriorityQueue<KeyTotal, KeyTotal>((int)Math.Min((long)n + 1, TallyDefaults.TopInitialCapacity), TopComparer.Instance);
-        foreach (var entry in Entries())
+        for (int i = 0; i < sorted.Count; i++)
         {
+            var entry = sorted.At(i);
             if (heap.Count < n)
             {
                 heap.Enqueue(entry, entry);
@@ -235,25 +243,6 @@ public sealed class CountResult
             }
 
             return _tables[0];
-        }
-    }
-
-    private IEnumerable<KeyTotal> Entries()
-    {
-        if (_sorted is { } sorted)
-        {
-            // Made already for the output: each key once, and no merge needed.
-            for (int i = 0; i < sorted.Count; i++)
-            {
-                yield return sorted.At(i);
-            }
-
-            yield break;
-        }
-
-        foreach (var entry in Merged().Entries())
-        {
-            yield return entry;
         }
     }
 
