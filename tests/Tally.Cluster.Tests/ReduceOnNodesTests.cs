@@ -206,9 +206,15 @@ public sealed class ReduceOnNodesTests(ClusterFixture cluster, ITestOutputHelper
             Assert.Equal(local, Concatenated(reduced));
             // A reducer sent to the victim is lost (its node died under it) or, when the kill lands
             // before the call is taken, rejected (the silo is unavailable): either way it reruns.
-            var lost = events.Where(e => e.Kind == ClusterEventKind.ReduceLost || (e.Kind == ClusterEventKind.Rejected && e.Source.StartsWith("part-", StringComparison.Ordinal))).ToList();
-            Assert.NotEmpty(lost);
+            // Only the victim loses one. A call to a live node may be rejected too, while the
+            // victim, dying, still holds the reducer's directory entry or a connection on the way
+            // (seen in CI: "Unable to connect to" the victim's silo); a rejection is retried after a
+            // pause, never counted against the part, and checked below like a loss.
+            var lost = events.Where(e => e.Kind == ClusterEventKind.ReduceLost).ToList();
+            var rejected = events.Where(e => e.Kind == ClusterEventKind.Rejected && e.Source.StartsWith("part-", StringComparison.Ordinal)).ToList();
             Assert.All(lost, l => Assert.Equal(victim, cluster.NodeIndexOf(l.Node)));
+            Assert.NotEmpty(lost.Concat(rejected.Where(r => cluster.NodeIndexOf(r.Node) == victim)));
+            lost.AddRange(rejected);
 
             // Each lost reducer ran again, on another node, and completed there.
             foreach (var part in lost.Select(l => l.Source).Distinct())
