@@ -341,7 +341,7 @@ public sealed class CountTable
             return [];
         }
 
-        var order = new TopOrder(_arena);
+        var order = new TopOrder(this);
         var heap = new PriorityQueue<int, int>((int)Math.Min(Math.Min((long)n + 1, _count + 1L), TallyDefaults.TopInitialCapacity), order);
         long floor = long.MinValue;
         for (int record = 0; record < _arenaUsed; record = Next(record))
@@ -369,16 +369,10 @@ public sealed class CountTable
         return top;
     }
 
-    /// <summary>The order of the top's heap, over records' offsets: the smallest total first, and among equal totals the later key in byte order, so ties keep the earliest keys.</summary>
-    private sealed class TopOrder(byte[] arena) : IComparer<int>
+    /// <summary>The top's order (<see cref="Output.KeyTotal.CompareForTop"/>) over the records at these offsets.</summary>
+    private sealed class TopOrder(CountTable table) : IComparer<int>
     {
-        public int Compare(int x, int y)
-        {
-            int byTotal = Unsafe.ReadUnaligned<long>(ref arena[x]).CompareTo(Unsafe.ReadUnaligned<long>(ref arena[y]));
-            return byTotal != 0 ? byTotal : Key(y).SequenceCompareTo(Key(x));
-        }
-
-        private ReadOnlySpan<byte> Key(int record) => arena.AsSpan(record + Header, BinaryPrimitives.ReadInt32LittleEndian(arena.AsSpan(record + 12)));
+        public int Compare(int x, int y) => Output.KeyTotal.CompareForTop(table.TotalAt(x), table.KeyAt(x), table.TotalAt(y), table.KeyAt(y));
     }
 
     /// <summary>Every entry, in the order the keys were first added, with its key left where it is in the table's arena.</summary>

@@ -250,12 +250,6 @@ public sealed class CountResult
     {
         public static readonly TopComparer Instance = new();
 
-        // The heap's minimum is the entry to drop first: the smallest total, and among equal
-        // totals the one latest in byte order, so ties keep the earliest ngrams.
-        public int Compare(KeyTotal x, KeyTotal y)
-        {
-            int byTotal = x.Total.CompareTo(y.Total);
-            return byTotal != 0 ? byTotal : y.Utf8.Span.SequenceCompareTo(x.Utf8.Span);
-        }
+        public int Compare(KeyTotal x, KeyTotal y) => KeyTotal.CompareForTop(x.Total, x.Utf8.Span, y.Total, y.Utf8.Span);
     }
 }

@@ -15,6 +15,17 @@ public readonly record struct KeyTotal(ReadOnlyMemory<byte> Utf8, long Total)
     /// <remarks><see cref="ToString"/> decodes the key, so two keys that differ only in invalid bytes print alike there; this row keeps them apart.</remarks>
     public void WriteTsvRow(IBufferWriter<byte> writer) => TsvRowFormat.Instance.WriteRow(writer, Utf8.Span, Total);
 
+    /// <summary>
+    /// The top's order, as a heap's minimum sees it: the smaller total first, and among equal totals
+    /// the key later in byte order, so a top list keeps the earliest keys of a tie. Every top list
+    /// (<see cref="CountResult.Top"/>, over a table or over the sorted keys) ranks by this.
+    /// </summary>
+    internal static int CompareForTop(long xTotal, ReadOnlySpan<byte> xKey, long yTotal, ReadOnlySpan<byte> yKey)
+    {
+        int byTotal = xTotal.CompareTo(yTotal);
+        return byTotal != 0 ? byTotal : yKey.SequenceCompareTo(xKey);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => $"{Key}\t{Total}";
 }
