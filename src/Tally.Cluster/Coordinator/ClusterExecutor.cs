@@ -364,9 +364,6 @@ public sealed partial class ClusterExecutor : Executor
         private readonly ClusterExecutorOptions _options = executor.Options;
         private readonly Dictionary<Task<AttemptResult>, Attempt> _running = [];
         private readonly Dictionary<SiloAddress, int> _busy = [];
-
-        /// <summary>Attempts per node that have counted their source and freed their slot, their tables still on the way.</summary>
-        private readonly Dictionary<SiloAddress, int> _sending = [];
         private readonly Dictionary<SiloAddress, int> _done = [];
         private readonly Dictionary<int, int> _attempts = [];
         private readonly Dictionary<int, int> _failures = [];
@@ -435,10 +432,6 @@ public sealed partial class ClusterExecutor : Executor
                         {
                             _busy[attempt.Node]--;
                         }
-                        else
-                        {
-                            _sending[attempt.Node]--;
-                        }
 
                         Handle(attempt, await finished.ConfigureAwait(false), queue);
                     }
@@ -468,14 +461,16 @@ public sealed partial class ClusterExecutor : Executor
         /// </remarks>
         private void FreeCountedSlots()
         {
-            foreach (var attempt in _running.Values)
+            // Tables on the way per node: the running attempts that no longer hold a slot.
+            var sending = _running.Values.Where(a => !a.HoldsSlot).CountBy(a => a.Node).ToDictionary();
+            foreach (var attempt in _running.Values.Where(a => a.HoldsSlot && a.Counted.IsCompleted))
             {
-                int sending = _sending.GetValueOrDefault(attempt.Node);
-                if (attempt.HoldsSlot && attempt.Counted.IsCompleted && sending < _known.GetValueOrDefault(attempt.Node))
+                int onTheWay = sending.GetValueOrDefault(attempt.Node);
+                if (onTheWay < _known.GetValueOrDefault(attempt.Node))
                 {
                     attempt.HoldsSlot = false;
                     _busy[attempt.Node]--;
-                    _sending[attempt.Node] = sending + 1;
+                    sending[attempt.Node] = onTheWay + 1;
                 }
             }
         }
