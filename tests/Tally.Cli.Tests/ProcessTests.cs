@@ -7,9 +7,10 @@ using Xunit.Abstractions;
 namespace Tally.Cli.Tests;
 
 /// <summary>
-/// The built tally as a real process: killed with SIGKILL and resumed from its checkpoints, and
-/// stopped with SIGINT or SIGTERM. Standard input is written but held open, so the job cannot
-/// finish before the test acts: the interruption always lands mid-job, however loaded the machine.
+/// The built tally as a real process: killed with SIGKILL and resumed from its checkpoints,
+/// stopped with SIGINT, SIGTERM or SIGHUP, and not stopped by SIGHUP under nohup. Standard input
+/// is written but held open, so the job cannot finish before the test acts: the interruption
+/// always lands mid-job, however loaded the machine.
 /// </summary>
 public sealed class ProcessTests(ITestOutputHelper log) : IDisposable
 {
@@ -120,5 +121,37 @@ public sealed class ProcessTests(ITestOutputHelper log) : IDisposable
         }
 
         Assert.Empty(Directory.GetFiles(_folder.Folder, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task SigHup_UnderNohup_IsIgnored_AndTheJobFinishesWithItsOutput()
+    {
+        // nohup starts a command with SIGHUP ignored so that it outlives the terminal: tally keeps
+        // that (the runtime leaves an inherited SIG_IGN alone), and its own handler, which cancels
+        // the job on a hangup, never runs.
+        var (files, _) = await GenerateAsync("xy", 20_000);
+        string expected = _folder.PathOf("expected.tsv");
+        string output = _folder.PathOf("out.tsv");
+        using (var reference = TallyProcess.Start(_folder.Folder, ["count", .. files, "-", "-o", expected]))
+        {
+            reference.WriteInput(s_stdin, close: true);
+            Assert.Equal(0, await reference.WaitForExitAsync(s_timeout));
+        }
+
+        using var tally = TallyProcess.StartIgnoring("HUP", _folder.Folder, ["count", .. files, "-", "-o", output, "--verbose"]);
+        tally.WriteInput(s_stdin, close: false);
+        await TallyProcess.PollAsync(
+            () => tally.ErrorLines.Count(l => l.StartsWith("tally: done ", StringComparison.Ordinal)) == files.Length,
+            s_timeout, () => $"the files did not finish; stderr:\n{tally.Error}");
+        await tally.SignalAsync("HUP");
+
+        // Standard input still holds the job: a hangup that cancelled it would end the process
+        // (exit 130) well within this second; one that was ignored leaves it waiting for input.
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.False(tally.HasExited, $"tally ended on a SIGHUP it was started ignoring; stderr:\n{tally.Error}");
+        tally.CloseInput();
+
+        Assert.Equal(0, await tally.WaitForExitAsync(s_timeout));
+        Assert.Equal(await File.ReadAllBytesAsync(expected), await File.ReadAllBytesAsync(output));
     }
 }

@@ -68,9 +68,13 @@ internal sealed class TallyProcess : IDisposable
     public static TallyProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
         => Start(workingDirectory, environment, Path.Combine(AppContext.BaseDirectory, "tally.dll"), args);
 
-    private static TallyProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, string tally, string[] args)
+    /// <summary>Starts tally with <paramref name="signal"/> (such as HUP) ignored, as <c>nohup</c> starts a command.</summary>
+    public static TallyProcess StartIgnoring(string signal, string workingDirectory, params string[] args)
+        => Start(workingDirectory, new Dictionary<string, string>(), Path.Combine(AppContext.BaseDirectory, "tally.dll"), args, signal);
+
+    private static TallyProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, string tally, string[] args, string? ignore = null)
     {
-        var (launcher, prefix) = Launcher();
+        var (launcher, prefix) = Launcher(ignore);
         var info = new ProcessStartInfo(launcher)
         {
             WorkingDirectory = workingDirectory,
@@ -128,7 +132,13 @@ internal sealed class TallyProcess : IDisposable
         }
     }
 
-    /// <summary>Sends a signal by name (INT, TERM) with the system's <c>kill</c>.</summary>
+    /// <summary>Closes standard input: the end of the input.</summary>
+    public void CloseInput() => _process.StandardInput.Close();
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Sends a signal by name (INT, TERM, HUP) with the system's <c>kill</c>.</summary>
     public async Task SignalAsync(string signal)
     {
         using var kill = Process.Start("kill", ["-s", signal, Id.ToString(CultureInfo.InvariantCulture)]);
@@ -210,20 +220,22 @@ internal sealed class TallyProcess : IDisposable
         }
     }
 
-    /// <summary>How to start <c>dotnet</c> so that SIGINT and SIGTERM reach tally with their default meaning.</summary>
+    /// <summary>How to start <c>dotnet</c> so that SIGINT, SIGTERM and SIGHUP reach tally with their default meaning.</summary>
     /// <remarks>
     /// A child inherits ignored signals, and the runtime keeps an inherited SIG_IGN: run from a
-    /// non-interactive shell's background job (where SIGINT is ignored), this test process would
-    /// start a tally that never sees Ctrl+C. GNU env's <c>--default-signal</c> restores the default
-    /// before tally starts; it is used only when needed.
+    /// non-interactive shell's background job (where SIGINT is ignored), or under <c>nohup</c>
+    /// (SIGHUP), this test process would start a tally that never sees Ctrl+C or the hangup, and a
+    /// test that sends one waits out its timeout. GNU env's <c>--default-signal</c> restores the
+    /// defaults before tally starts; it is used only when needed. <paramref name="ignore"/> names a
+    /// signal tally must start with ignored instead, as <c>nohup</c> starts it.
     /// </remarks>
-    private static (string Launcher, string[] Prefix) Launcher()
+    private static (string Launcher, string[] Prefix) Launcher(string? ignore = null)
     {
         string dotnet = Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "dotnet" ? path : "dotnet";
-        const ulong SigIntAndSigTerm = (1UL << (2 - 1)) | (1UL << (15 - 1));
-        return (IgnoredSignals() & SigIntAndSigTerm) != 0
-            ? ("env", ["--default-signal=INT,TERM", dotnet])
-            : (dotnet, []);
+        const ulong SigHupIntAndTerm = (1UL << (1 - 1)) | (1UL << (2 - 1)) | (1UL << (15 - 1));
+        string[] reset = (IgnoredSignals() & SigHupIntAndTerm) != 0 ? ["--default-signal=HUP,INT,TERM"] : [];
+        string[] ignored = ignore is null ? [] : [$"--ignore-signal={ignore}"];
+        return reset.Length + ignored.Length > 0 ? ("env", [.. reset, .. ignored, dotnet]) : (dotnet, []);
     }
 
     private static ulong IgnoredSignals()
