@@ -155,6 +155,46 @@ public sealed class CountTableTests
     }
 
     [Fact]
+    public void Merge_OfKeysAlreadyHere_MakesNoRoom_AndOfNewKeys_MakesRoomOnce()
+    {
+        // Tables of the same keys (a corpus counted twice, files split by year) share nearly every
+        // key: room for them all as new doubled the slots of a large table for nothing.
+        static CountTable Keys(string prefix, int count, int capacity, long amount)
+        {
+            var table = new CountTable(capacity);
+            for (int i = 0; i < count; i++)
+            {
+                table.Add(Encoding.UTF8.GetBytes($"{prefix}{i}"), amount);
+            }
+
+            return table;
+        }
+
+        var into = Keys("key", 200_000, capacity: 150_000, amount: 1);
+        long before = into.Footprint;
+
+        into.MergeFrom(Keys("key", 200_000, capacity: 4, amount: 2));
+
+        Assert.Equal(before, into.Footprint);
+        Assert.Equal(200_000, into.Count);
+        Assert.Equal(3, into.Get("key0"u8));
+        Assert.Equal(3, into.Get("key199999"u8));
+
+        // Keys not here: room is made for them before the merge (not grown into on the way).
+        var fresh = Keys("new", 200_000, capacity: 4, amount: 5);
+        into.Reserve([fresh]);
+        long reserved = into.Footprint;
+        Assert.True(reserved > before, "no room was made for 200,000 new keys");
+
+        into.MergeFrom(fresh);
+
+        Assert.Equal(reserved, into.Footprint);
+        Assert.Equal(400_000, into.Count);
+        Assert.Equal(5, into.Get("new123"u8));
+        Assert.Equal(3, into.Get("key123"u8));
+    }
+
+    [Fact]
     public void Add_PastLongMax_ThrowsNamingTheKey()
     {
         var table = new CountTable();
