@@ -19,7 +19,7 @@ public sealed partial record CountOptions
     /// </remarks>
     public Executor? Executor { get; init; }
 
-    /// <summary>Test hook: bytes of finished tables the result may hold unfolded (<see cref="TallyDefaults.UnfoldedTableBytes"/>); 0 folds every table on arrival.</summary>
+    /// <summary>Test hook: bytes of finished tables the result may hold unfolded (<see cref="TallyDefaults.UnfoldedTableBytes"/>); 0 folds whenever the waiting tables outgrow the folded one.</summary>
     internal long UnfoldedTableBytes { get; init; } = TallyDefaults.UnfoldedTableBytes;
 
     private void ValidateExecution()

@@ -82,6 +82,26 @@ public sealed class TableReducerTests
     }
 
     [Fact]
+    public void Add_FoldingOnArrival_FoldsEveryTableAsItComes_WhateverTheBudget()
+    {
+        // An executor whose map runs elsewhere: nothing may be left to fold at the end.
+        var result = new TableReducer(unfoldedBytes: 1L << 30, foldOnArrival: true);
+        var first = Table(("x", 1), ("y", 2));
+        result.Add(first, "a");
+        result.Add(Table(("x", 3), ("z", 4)), "b");
+        result.Add(Table(("w", 5)), "c");
+
+        var table = Assert.Single(result.Finish());
+
+        Assert.Same(first, table);
+        Assert.Equal(4, table.Count);
+        Assert.Equal(4, table.Get("x"u8));
+        Assert.Equal(2, table.Get("y"u8));
+        Assert.Equal(4, table.Get("z"u8));
+        Assert.Equal(5, table.Get("w"u8));
+    }
+
+    [Fact]
     public void Finish_Nothing_GivesOneEmptyTable()
     {
         var table = Assert.Single(new TableReducer().Finish());

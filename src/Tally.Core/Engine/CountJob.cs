@@ -134,7 +134,8 @@ public sealed class CountJob
 
         // Checkpoints are loaded before anything is read, because the executor must know which
         // sources are left to read. One loaded table at a time is alive besides the result.
-        var result = new TableReducer(_options.UnfoldedTableBytes);
+        var executor = _options.Executor ?? ThreadExecutor.Instance;
+        var result = new TableReducer(_options.UnfoldedTableBytes, executor.FoldsTablesOnArrival);
         if (checkpoints is not null)
         {
             await ResumeAsync(checkpoints, result, completed, cancellationToken).ConfigureAwait(false);
@@ -142,7 +143,6 @@ public sealed class CountJob
 
         SourceTask[] toRead = [.. _tasks.Where(s => s.Status != SourceStatus.Done)];
         var failure = new FirstFailure(_stop);
-        var executor = _options.Executor ?? ThreadExecutor.Instance;
         var run = new ExecutorRun(toRead, _options, rejects, () => Elapsed);
 
         Task map = failure.Guard(async () =>

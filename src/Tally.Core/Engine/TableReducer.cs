@@ -26,9 +26,14 @@ namespace Tally.Engine;
 /// the sum of every table's largest total fits in a long, no key's sum can pass it. Otherwise
 /// they are folded here, and the fold finds the key and source that pass 2^63-1.
 /// </para>
+/// <para>
+/// With <c>foldOnArrival</c> (an executor whose map runs elsewhere, see
+/// <see cref="Execution.Executor.FoldsTablesOnArrival"/>) every table is folded as it is added:
+/// this process has nothing else to do then, and nothing is left for the end.
+/// </para>
 /// <para>Used by the merger alone: no locks.</para>
 /// </remarks>
-internal sealed class TableReducer(long unfoldedBytes = TallyDefaults.UnfoldedTableBytes)
+internal sealed class TableReducer(long unfoldedBytes = TallyDefaults.UnfoldedTableBytes, bool foldOnArrival = false)
 {
     private readonly List<(CountTable Table, string Source)> _unfolded = [];
     private CountTable? _folded;
@@ -40,7 +45,7 @@ internal sealed class TableReducer(long unfoldedBytes = TallyDefaults.UnfoldedTa
     {
         _unfolded.Add((table, source));
         _unfoldedBytes += table.Footprint;
-        if (_unfoldedBytes > Math.Max(unfoldedBytes, _folded?.Footprint ?? 0) || !SumsFit())
+        if (foldOnArrival || _unfoldedBytes > Math.Max(unfoldedBytes, _folded?.Footprint ?? 0) || !SumsFit())
         {
             Fold();
         }

@@ -42,6 +42,19 @@ public abstract class Executor
     /// <summary>The executor's name, such as <c>threads</c>.</summary>
     public string Name { get; }
 
+    /// <summary>
+    /// Whether the job folds each finished source's table into its result as the table arrives,
+    /// rather than letting tables wait to be folded, or summed by the sorted output, at the end.
+    /// </summary>
+    /// <remarks>
+    /// False (the default) for an executor that maps on this process's own cores: folding then takes
+    /// cores from the map, and tables left unfolded cost nothing until the end, where the sorted
+    /// output sums them on every core. True for one whose map runs elsewhere, such as a cluster: this
+    /// process is then idle while the sources are counted, so a fold costs the job nothing at that
+    /// time, while a table left to the end is folded there on one core as the job waits for it.
+    /// </remarks>
+    public virtual bool FoldsTablesOnArrival => false;
+
     /// <summary>Runs every task of <paramref name="run"/>; see the class remarks for the contract.</summary>
     /// <param name="run">The tasks, the settings to count them with, and the job's limits.</param>
     /// <param name="cancellationToken">Stops the executor: the job is cancelled or has failed.</param>
