@@ -192,23 +192,8 @@ public sealed class CountTable
             BuildIndex();
         }
 
-        uint hash = KeyHash.Compute(key);
-        int index = (int)hash & _mask;
-        while (true)
-        {
-            ref Slot slot = ref _slots[index];
-            if (slot.Hash == 0)
-            {
-                return 0;
-            }
-
-            if (slot.Hash == hash && KeyAt(slot.Record).SequenceEqual(key))
-            {
-                return TotalAt(slot.Record);
-            }
-
-            index = (index + 1) & _mask;
-        }
+        int record = Find(key, KeyHash.Compute(key));
+        return record < 0 ? 0 : TotalAt(record);
     }
 
     /// <summary>Adds every total of <paramref name="other"/> into this table.</summary>
@@ -267,9 +252,20 @@ public sealed class CountTable
             arenaBytes += other._arenaUsed;
         }
 
+        if (HasRoom(keys, arenaBytes))
+        {
+            // Room even if every key is new: no sample needed (the reducer reserves for all the
+            // tables it folds, then each merge asks again for its own).
+            return;
+        }
+
         long fresh = NewKeys(others, keys);
         Reserve(fresh, keys == 0 ? 0 : (long)(arenaBytes * ((double)fresh / keys)));
     }
+
+    /// <summary>Whether <paramref name="keys"/> keys of <paramref name="arenaBytes"/> bytes fit in the slots and arena as they are.</summary>
+    private bool HasRoom(long keys, long arenaBytes)
+        => !_unindexed && ((long)_count + keys + 1) * 2 <= _slots.Length && _arena.Length - _arenaUsed >= arenaBytes;
 
     /// <summary>About how many of the <paramref name="keys"/> keys of <paramref name="others"/> are not in this table, erring high.</summary>
     /// <remarks>
@@ -297,7 +293,7 @@ public sealed class CountTable
                 for (int i = 0; i < perSegment && record < other._arenaUsed; i++, record = other.Next(record))
                 {
                     sampled++;
-                    found += Contains(other.KeyAt(record), other.HashAt(record)) ? 1 : 0;
+                    found += Find(other.KeyAt(record), other.HashAt(record)) >= 0 ? 1 : 0;
                 }
             }
         }
@@ -314,8 +310,8 @@ public sealed class CountTable
     /// <summary>Keys of each table looked up by <see cref="NewKeys"/>: a fraction's error of about 1/sqrt(512), some 4%, well inside its margin of 1/16.</summary>
     private const int SampleKeys = 512;
 
-    /// <summary>Whether <paramref name="key"/> (of hash <paramref name="hash"/>) is here; the table must have its index.</summary>
-    private bool Contains(ReadOnlySpan<byte> key, uint hash)
+    /// <summary>The record of <paramref name="key"/> (of hash <paramref name="hash"/>), or -1 when absent; the table must have its index.</summary>
+    private int Find(ReadOnlySpan<byte> key, uint hash)
     {
         Debug.Assert(!_unindexed);
         int index = (int)hash & _mask;
@@ -324,12 +320,12 @@ public sealed class CountTable
             ref Slot slot = ref _slots[index];
             if (slot.Hash == 0)
             {
-                return false;
+                return -1;
             }
 
             if (slot.Hash == hash && KeyAt(slot.Record).SequenceEqual(key))
             {
-                return true;
+                return slot.Record;
             }
 
             index = (index + 1) & _mask;
