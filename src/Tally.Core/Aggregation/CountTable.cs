@@ -269,9 +269,10 @@ public sealed class CountTable
 
     /// <summary>About how many of the <paramref name="keys"/> keys of <paramref name="others"/> are not in this table, erring high.</summary>
     /// <remarks>
-    /// Up to <see cref="SampleKeys"/> keys of each table are looked up here: a few at the start of
+    /// About <see cref="SampleKeys"/> keys of each table are looked up here: a few at the start of
     /// each of its segments, so the sample spans the table (tables are filled in file order, and
-    /// files are often sorted). The new fraction found, plus a margin of 1/16 of the keys, is the
+    /// files are often sorted). At least one a segment: a table of more than 512 segments (8 M
+    /// keys) gives one key per 16 Ki, still a small cost next to its merge. The new fraction found, plus a margin of 1/16 of the keys, is the
     /// estimate; a table without an index yet (one adopted from the wire) is not sampled, since
     /// building its index for that would be the work saved: every key is taken as new, as before.
     /// </remarks>
@@ -307,7 +308,7 @@ public sealed class CountTable
         return Math.Min(keys, (long)Math.Ceiling(keys * newFraction) + (keys / 16) + 16);
     }
 
-    /// <summary>Keys of each table looked up by <see cref="NewKeys"/>: a fraction's error of about 1/sqrt(512), some 4%, well inside its margin of 1/16.</summary>
+    /// <summary>Keys of each table looked up by <see cref="NewKeys"/> (more for a table of more segments): a fraction's error of about 1/sqrt(512), some 4%, well inside its margin of 1/16.</summary>
     private const int SampleKeys = 512;
 
     /// <summary>The record of <paramref name="key"/> (of hash <paramref name="hash"/>), or -1 when absent; the table must have its index.</summary>
