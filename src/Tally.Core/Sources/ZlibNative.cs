@@ -49,8 +49,19 @@ internal static unsafe partial class ZlibNative
     public static partial uint Crc32(uint crc, byte* buffer, int length);
 
     /// <summary>CRC-32 (the gzip polynomial) of <paramref name="data"/>, continuing from <paramref name="crc"/>.</summary>
+    /// <remarks>
+    /// An empty span is <paramref name="crc"/> unchanged. It must not reach zlib: it pins to a null
+    /// pointer, and zlib's crc32 of a null buffer is its initial value, 0, whatever came before. An
+    /// envelope whose body ended with a write larger than its writer's buffer got a checksum of 0,
+    /// and failed its own check.
+    /// </remarks>
     public static uint Crc32(uint crc, ReadOnlySpan<byte> data)
     {
+        if (data.IsEmpty)
+        {
+            return crc;
+        }
+
         fixed (byte* p = data)
         {
             return Crc32(crc, p, data.Length);

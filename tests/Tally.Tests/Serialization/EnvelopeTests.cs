@@ -39,6 +39,31 @@ public sealed class EnvelopeTests
     }
 
     [Fact]
+    public void Streamed_RoundTrips_WhenTheBodyEndsWithAWriteLargerThanTheWritersBuffer()
+    {
+        // The last write goes to the stream directly, and the final flush has nothing: its empty
+        // span once reset the checksum to 0.
+        var body = new byte[200_000];
+        new Random(8).NextBytes(body);
+        var stream = new MemoryStream();
+        var writer = s_envelope.StartWriting(stream);
+        writer.Write("id"u8);
+        writer.Write(body);
+        writer.Finish();
+
+        Assert.Equal([.. "id"u8, .. body], s_envelope.Open(stream.ToArray()).ToArray());
+    }
+
+    [Fact]
+    public void Header_RoundTrips_WhenEmpty()
+    {
+        var stream = new MemoryStream(Header([], "after"u8));
+
+        Assert.Empty(s_envelope.ReadHeader(stream, 1000).ToArray());
+        Assert.Equal("after"u8.ToArray(), stream.ToArray()[(int)stream.Position..]);
+    }
+
+    [Fact]
     public void Header_RoundTrips_AndLeavesTheStreamAfterIt()
     {
         var stream = new MemoryStream(Header("the header"u8, "what follows"u8));
