@@ -22,6 +22,12 @@ internal sealed class TallyProcess : IDisposable
         _process.BeginOutputReadLine();
     }
 
+    /// <summary>
+    /// The cache folder every tally started here is given (<c>XDG_CACHE_HOME</c>), in the tests' build
+    /// output: its start-up profiles (<see cref="StartupProfile"/>) go there, not to the home folder.
+    /// </summary>
+    public static string Cache { get; } = Path.Combine(AppContext.BaseDirectory, "cache");
+
     public int Id => _process.Id;
 
     public string[] ErrorLines
@@ -62,7 +68,11 @@ internal sealed class TallyProcess : IDisposable
     /// supplies to this test host but not to a <c>dotnet tally.dll</c>: <c>tally node</c> needs them.
     /// </summary>
     public static TallyProcess StartTool(string workingDirectory, params string[] args)
-        => Start(workingDirectory, new Dictionary<string, string>(), Path.Combine(AppContext.BaseDirectory, "tool", "tally.dll"), args);
+        => StartTool(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>As <see cref="StartTool(string, string[])"/>, with <paramref name="environment"/> added to this process's environment.</summary>
+    public static TallyProcess StartTool(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+        => Start(workingDirectory, environment, Path.Combine(AppContext.BaseDirectory, "tool", "tally.dll"), args);
 
     /// <summary>Starts tally with <paramref name="environment"/> added to this process's environment.</summary>
     public static TallyProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
@@ -90,6 +100,7 @@ internal sealed class TallyProcess : IDisposable
         }
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["XDG_CACHE_HOME"] = Cache;
         foreach (var (name, value) in environment)
         {
             info.Environment[name] = value;
@@ -118,6 +129,7 @@ internal sealed class TallyProcess : IDisposable
         }
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["XDG_CACHE_HOME"] = Cache;
         return new TallyProcess(Process.Start(info) ?? throw new InvalidOperationException("tally did not start"));
     }
 
