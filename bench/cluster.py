@@ -148,6 +148,10 @@ def main():
                         "--base-words", str(BASE_WORDS), "--seed", str(SEED)], check=True)
     size = sum(f.stat().st_size for f in data.iterdir())
     work = Path(tempfile.mkdtemp(prefix="tally-cluster-bench-"))
+    # The coordinators' and nodes' start-up profiles (README, "Many machines") go to this run's own
+    # cache, not the home folder's: the warm-up pair records them, so every run measured plays one
+    # recorded by this build, whatever the machine's cache holds.
+    os.environ["XDG_CACHE_HOME"] = str(work / "cache")
     services = Services(work)
     try:
         # Bound 1: one node, a fixed coordinator at a port of its own.
@@ -192,7 +196,7 @@ def main():
         "| bound | A | B | A wall | B wall | A/B (pairs' range) | result |",
         "|---|---|---|---:|---:|---:|---|",
         f"| at most 1.2x the time | 1 node `--slots 2` | local `--workers 2` | {one[0]:.2f} s | {one[1]:.2f} s | {one[2]:.3f}x ({one[3]:.3f}-{one[4]:.3f}) | {'met' if one[2] <= 1.2 else 'missed'} |",
-        f"| at least 1.8x the throughput | 2 nodes on a core each | 1 node on one core | {two[0]:.2f} s | {two[1]:.2f} s | {two[2]:.3f}x: throughput {1 / two[2]:.2f}x ({1 / two[4]:.2f}-{1 / two[3]:.2f}x) | {'met' if 1 / two[2] >= 1.8 else 'missed'} |",
+        f"| at least 1.8x the throughput | 2 nodes on a core each | 1 node on one core | {two[0]:.2f} s | {two[1]:.2f} s | {two[2]:.3f}x: throughput {1 / two[2]:.3f}x ({1 / two[4]:.2f}-{1 / two[3]:.2f}x) | {'met' if 1 / two[2] >= 1.8 else 'missed'} |",
         "",
         "Both sides agreed in every pair: the same printed totals (bound 1), the same parts byte for byte (bound 2).",
         "",
