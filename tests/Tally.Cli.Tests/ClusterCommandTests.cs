@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace Tally.Cli.Tests;
 
 /// <summary>
@@ -18,7 +15,7 @@ public sealed class ClusterCommandTests : IDisposable
     {
         string input = Path.Combine(_cli.Folder, "in.tsv");
         await File.WriteAllTextAsync(input, "a\t2000\t1\t1\n");
-        int port = FreePort();
+        int port = LoopbackPort.Free();
 
         var result = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", "--join-timeout", "2s", input, "--quiet"]);
 
@@ -49,7 +46,7 @@ public sealed class ClusterCommandTests : IDisposable
             await File.WriteAllTextAsync(Path.Combine(data, $"f{i}.tsv"), string.Concat(Enumerable.Range(0, 500).Select(r => $"w{(r * 7) + i}\t2000\t{r}\t1\n")));
         }
 
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var first = TallyProcess.StartTool(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2");
         using var second = TallyProcess.StartTool(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2");
         try
@@ -79,7 +76,7 @@ public sealed class ClusterCommandTests : IDisposable
         string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
         string outside = Path.Combine(_cli.Folder, "outside.tsv");
         await File.WriteAllTextAsync(outside, "secret\t2000\t1\t1\n");
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var node = TallyProcess.StartTool(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data);
         try
         {
@@ -118,7 +115,7 @@ public sealed class ClusterCommandTests : IDisposable
             Assert.Equal(0, local.ExitCode);
             // The second job names where its coordinator listens (--listen, for nodes on other
             // machines); the membership table must then hold the coordinator at that port.
-            int listen = FreePort();
+            int listen = LoopbackPort.Free();
             foreach (var (job, extra) in new[] { ("first.tsv", Array.Empty<string>()), ("second.tsv", ["--listen", $"127.0.0.1:{listen}"]) })
             {
                 var cluster = await _cli.RunAsync(["count", "--cluster", redis, "--nodes", "3", "--join-timeout", "120s", .. extra, data, "-o", Path.Combine(_cli.Folder, job), "--quiet"]);
@@ -161,7 +158,7 @@ public sealed class ClusterCommandTests : IDisposable
         var nodes = Enumerable.Range(0, 2).Select(_ => TallyProcess.StartTool(_cli.Folder, "node", "--membership", redis, "--allow", data, "--slots", "1")).ToList();
         try
         {
-            int listen = FreePort();
+            int listen = LoopbackPort.Free();
             using var coordinator = TallyProcess.StartTool(_cli.Folder, "count", "--cluster", redis, "--listen", $"127.0.0.1:{listen}", "--nodes", "3", "--join-timeout", "300s", data, "--verbose");
             await TallyProcess.PollAsync(() => nodes.All(n => n.ErrorLines.Any(l => l.Contains(" joined ", StringComparison.Ordinal))), TimeSpan.FromSeconds(60), () => string.Join("\n", nodes.Select(n => n.Error)));
 
@@ -227,12 +224,5 @@ public sealed class ClusterCommandTests : IDisposable
         }
 
         return members;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Tally.Testing;
 
 namespace Tally.Cli.Tests;
@@ -29,7 +27,7 @@ public sealed class ClusterTlsCommandTests : IDisposable
         string first = TestCertificates.WritePem(TestCertificates.Member(ca, "node-1"), _cli.PathOf("node-1.pem"));
         string second = TestCertificates.WritePem(TestCertificates.Member(ca, "node-2"), _cli.PathOf("node-2.pem"));
         string coordinator = TestCertificates.WritePfx(TestCertificates.Member(ca, "coordinator"), _cli.PathOf("coordinator.pfx"), "s3cret");
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var firstNode = TallyProcess.StartTool(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2", "--tls-certificate", first, "--tls-ca", caFile);
         using var secondNode = TallyProcess.StartTool(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2", "--tls-certificate", second, "--tls-ca", caFile);
         try
@@ -67,7 +65,7 @@ public sealed class ClusterTlsCommandTests : IDisposable
         var (ca, caFile) = Authority();
         string input = _cli.Write("in.tsv", "a\t2000\t1\t1\n");
         string coordinator = TestCertificates.WritePem(TestCertificates.Member(ca, "coordinator"), _cli.PathOf("coordinator.pem"));
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         using var node = TallyProcess.StartTool(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", _cli.Folder);
         try
         {
@@ -172,7 +170,7 @@ public sealed class ClusterTlsCommandTests : IDisposable
     /// <summary><paramref name="command"/> with a cluster that is never started and <paramref name="tls"/>: each case fails before it would be.</summary>
     private string[] Command(string command, params string[] tls)
     {
-        string cluster = $"127.0.0.1:{FreePort()}";
+        string cluster = $"127.0.0.1:{LoopbackPort.Free()}";
         return command == "node"
             ? ["node", "--join", cluster, "--allow", _cli.Folder, .. tls]
             : ["count", "--cluster", cluster, "--join-timeout", "1s", _cli.Write("in.tsv", "a\t2000\t1\t1\n"), "--quiet", .. tls];
@@ -182,12 +180,5 @@ public sealed class ClusterTlsCommandTests : IDisposable
     {
         var ca = TestCertificates.Authority("cli test CA");
         return (ca, TestCertificates.WriteCertificatePem(ca, _cli.PathOf("ca.pem")));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

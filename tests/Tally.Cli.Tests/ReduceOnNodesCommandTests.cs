@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace Tally.Cli.Tests;
@@ -64,7 +62,7 @@ public sealed class ReduceOnNodesCommandTests : IDisposable
         }
 
         string parts = Path.Combine(data, "out");
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         var nodes = Enumerable.Range(0, 3).Select(_ => TallyProcess.StartTool(_cli.Folder, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "2")).ToList();
         try
         {
@@ -154,12 +152,5 @@ public sealed class ReduceOnNodesCommandTests : IDisposable
         }
 
         return rows;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

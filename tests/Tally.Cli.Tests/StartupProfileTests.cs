@@ -139,7 +139,7 @@ public sealed class StartupProfileTests : IDisposable
         await File.WriteAllBytesAsync(profile, before);
 
         using var failed = TallyProcess.StartTool(_cli.Folder, new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache },
-            "count", "--cluster", $"127.0.0.1:{FreePort()}", "--join-timeout", "1s", _cli.Write("in.tsv", Rows), "--quiet");
+            "count", "--cluster", $"127.0.0.1:{LoopbackPort.Free()}", "--join-timeout", "1s", _cli.Write("in.tsv", Rows), "--quiet");
         Assert.Equal(3, await failed.WaitForExitAsync(s_timeout));
 
         Assert.Equal(before, await File.ReadAllBytesAsync(profile));
@@ -152,7 +152,7 @@ public sealed class StartupProfileTests : IDisposable
         string cache = _cli.PathOf("cache");
         string data = Directory.CreateDirectory(_cli.PathOf("data")).FullName;
         await File.WriteAllTextAsync(Path.Combine(data, "a.tsv"), Rows);
-        int port = FreePort();
+        int port = LoopbackPort.Free();
         var environment = new Dictionary<string, string> { ["XDG_CACHE_HOME"] = cache };
         using var node = TallyProcess.StartTool(_cli.Folder, environment, "node", "--join", $"127.0.0.1:{port}", "--allow", data, "--slots", "1");
         try
@@ -187,7 +187,7 @@ public sealed class StartupProfileTests : IDisposable
             variables[name] = value;
         }
 
-        using var node = TallyProcess.StartTool(_cli.Folder, variables, "node", "--join", $"127.0.0.1:{FreePort()}", "--allow", _cli.Folder);
+        using var node = TallyProcess.StartTool(_cli.Folder, variables, "node", "--join", $"127.0.0.1:{LoopbackPort.Free()}", "--allow", _cli.Folder);
 
         // Serving: past the start, with its signal handlers in place.
         await TallyProcess.PollAsync(() => node.Error.Contains("tally: node serving", StringComparison.Ordinal) || node.HasExited, s_timeout, () => node.Error);
@@ -196,12 +196,5 @@ public sealed class StartupProfileTests : IDisposable
         int code = await node.WaitForExitAsync(s_timeout);
         Assert.True(code == 0, node.Error);
         return code;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
