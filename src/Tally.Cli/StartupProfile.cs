@@ -64,7 +64,7 @@ internal sealed class StartupProfile
             string privateFolder = Path.Combine(folder, RunFolderName(Environment.ProcessId, Environment.MachineName));
             Directory.CreateDirectory(privateFolder);
             string shared = Path.Combine(folder, name);
-            if (File.Exists(shared) && Unwrap(File.ReadAllBytes(shared)) is { } recorded)
+            if (ReadIfPresent(shared) is { } bytes && Unwrap(bytes) is { } recorded)
             {
                 File.WriteAllBytes(Path.Combine(privateFolder, name), recorded);
             }
@@ -113,6 +113,19 @@ internal sealed class StartupProfile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+        }
+    }
+
+    /// <summary>The bytes of <paramref name="path"/>, or null when there is no such file (yet, or any more: another run may be replacing it).</summary>
+    private static byte[]? ReadIfPresent(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
         }
     }
 

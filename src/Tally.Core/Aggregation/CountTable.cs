@@ -272,9 +272,10 @@ public sealed class CountTable
     /// About <see cref="SampleKeys"/> keys of each table are looked up here: a few at the start of
     /// each of its segments, so the sample spans the table (tables are filled in file order, and
     /// files are often sorted). At least one a segment: a table of more than 512 segments (8 M
-    /// keys) gives one key per 16 Ki, still a small cost next to its merge. The new fraction found, plus a margin of 1/16 of the keys, is the
-    /// estimate; a table without an index yet (one adopted from the wire) is not sampled, since
-    /// building its index for that would be the work saved: every key is taken as new, as before.
+    /// keys) gives one key per 16 Ki, still a small cost next to its merge. The new fraction
+    /// found, plus a margin of 1/16 of the keys, is the estimate; a table without an index yet (one
+    /// adopted from the wire) is not sampled, since building its index for that would be the work
+    /// saved: every key is taken as new, as before.
     /// </remarks>
     private long NewKeys(IEnumerable<CountTable> others, long keys)
     {
