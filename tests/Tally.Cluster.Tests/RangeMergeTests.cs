@@ -103,6 +103,58 @@ public sealed class RangeMergeTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(RunFile.IndexStrideBytes)]
+    public async Task KeysLongerThanTheBuffers_AndTotalsOfEveryLength_ComeBackWhole(int stride)
+    {
+        // Keys past the run writer's 64 KiB buffer and the reader's 32 KiB one, beside short keys
+        // and a long key's own prefix; totals from one varint byte to ten; a long key in both runs.
+        using var folder = new TempFolder();
+        byte[] Long(char c, int length, string tail = "") => [.. Enumerable.Repeat((byte)c, length), .. Encoding.ASCII.GetBytes(tail)];
+        (byte[] Key, long Total)[] first =
+        [
+            ("a"u8.ToArray(), 1), (Long('b', 70_000), 127), ("b"u8.ToArray(), 128), (Long('b', 70_000, "x"), 16_384),
+            (Long('c', 200_000), 1L << 35), ("d"u8.ToArray(), long.MaxValue - 5), (Long('e', 40_000), (1L << 56) + 3),
+        ];
+        (byte[] Key, long Total)[] second = [(Long('b', 70_000), 1), ("c"u8.ToArray(), 1L << 62), (Long('c', 200_000), 2), ("d"u8.ToArray(), 5)];
+
+        var runs = new List<string>();
+        foreach (var entries in new[] { first, second })
+        {
+            var table = new CountTable();
+            foreach (var (key, total) in entries)
+            {
+                table.Add(key, total);
+            }
+
+            string path = Path.Combine(folder.Path, $"{runs.Count}.run");
+            await RunFile.WriteAsync(table, path, 3, CancellationToken.None, stride);
+            runs.Add(path);
+        }
+
+        var byKey = Comparer<byte[]>.Create((x, y) => x.AsSpan().SequenceCompareTo(y));
+        var want = new MemoryStream();
+        foreach (var group in first.Concat(second).GroupBy(e => Convert.ToHexString(e.Key)).Select(g => (g.First().Key, Total: g.Sum(e => e.Total))).OrderBy(e => e.Key, byKey))
+        {
+            want.Write(group.Key);
+            want.Write(Encoding.ASCII.GetBytes($"\t{group.Total}\n"));
+        }
+
+        // Cut inside the long keys: at one, and between a long key and its longer sibling.
+        byte[][] splitters = [Long('b', 70_000), Long('b', 70_000, "x"), Long('c', 100_000)];
+        var got = new MemoryStream();
+        for (int part = 0; part <= splitters.Length; part++)
+        {
+            string file = Path.Combine(folder.Path, $"part-{part}");
+            await RangeMerge.WriteAsync(runs, part == 0 ? null : splitters[part - 1], part == splitters.Length ? null : splitters[part],
+                TsvRowFormat.Instance, part == 0, part == splitters.Length, file, _ => { }, CancellationToken.None);
+            got.Write(await File.ReadAllBytesAsync(file));
+        }
+
+        Assert.Equal(want.ToArray(), got.ToArray());
+    }
+
     [Fact]
     public void Splitters_FromEvenSamples_CutEvenRanges()
     {

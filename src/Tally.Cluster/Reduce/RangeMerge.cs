@@ -118,6 +118,7 @@ internal static class RangeMerge
         private readonly PriorityQueue<RangeReader, RangeReader> _heap;
         private byte[] _key = new byte[256];
         private int _length;
+        private RangeReader? _least;
 
         public Cursor(IReadOnlyList<string> runs, byte[]? lower, byte[]? upper)
         {
@@ -148,11 +149,23 @@ internal static class RangeMerge
 
         public bool MoveNext()
         {
-            if (!_heap.TryDequeue(out var first, out _))
+            // The least reader is kept out of the heap: runs of disjoint keys (files split by
+            // letter, as Google's are) give long stretches from one run, and then each key costs
+            // one comparison with the heap's top instead of a dequeue and an enqueue. A reader is
+            // only ever advanced out of the heap, so no key changes under the heap's order.
+            if (_least is null)
             {
-                return false;
+                if (!_heap.TryDequeue(out _least, out _))
+                {
+                    return false;
+                }
+            }
+            else if (_heap.TryPeek(out var top, out _) && top.Key.SequenceCompareTo(_least.Key) < 0)
+            {
+                _least = _heap.EnqueueDequeue(_least, _least);
             }
 
+            var first = _least;
             _length = first.Key.Length;
             if (_key.Length < _length)
             {
@@ -161,14 +174,21 @@ internal static class RangeMerge
 
             first.Key.CopyTo(_key);
             long total = first.Total;
-            Advance(first);
+            if (!first.MoveNext())
+            {
+                _least = null;
+            }
 
-            // Equal keys from other runs come out next: sum them into this row.
+            // Equal keys from other runs are at the heap's top (a run holds each key once): sum
+            // them into this row.
             while (_heap.TryPeek(out var next, out _) && next.Key.SequenceEqual(Key))
             {
                 _heap.Dequeue();
                 total = AddChecked(total, next.Total, Key);
-                Advance(next);
+                if (next.MoveNext())
+                {
+                    _heap.Enqueue(next, next);
+                }
             }
 
             Total = total;
@@ -180,14 +200,6 @@ internal static class RangeMerge
             foreach (var reader in _readers)
             {
                 reader.Dispose();
-            }
-        }
-
-        private void Advance(RangeReader reader)
-        {
-            if (reader.MoveNext())
-            {
-                _heap.Enqueue(reader, reader);
             }
         }
     }
