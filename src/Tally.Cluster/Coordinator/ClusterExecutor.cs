@@ -179,6 +179,7 @@ public sealed partial class ClusterExecutor : Executor
         using var declaredDead = new CancellationTokenSource();
         using var job = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, declaredDead.Token);
         _ = fatal.Task.ContinueWith(_ => CancelQuietly(declaredDead), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+        var removingRuns = Task.CompletedTask;
         try
         {
             var membership = new Membership(host.Services.GetRequiredService<IClusterMembershipService>(), host.Services.GetRequiredService<IClusterManifestProvider>());
@@ -211,7 +212,11 @@ public sealed partial class ClusterExecutor : Executor
             {
                 if (Options.Reduce is { } reduce)
                 {
-                    RemoveRuns(reduce, dispatcher.Job);
+                    // Off this thread, while the nodes are told and the silo leaves: freeing the
+                    // runs' blocks is I/O the job's end need not wait on twice (six runs of 25 MB
+                    // took 50-110 ms to delete). Awaited below, so no run outlives the job.
+                    string finished = dispatcher.Job;
+                    removingRuns = Task.Run(() => RemoveRuns(reduce, finished), CancellationToken.None);
                 }
 
                 // Nodes of a standing Redis cluster stay in it between jobs (the table outlives this
@@ -233,6 +238,7 @@ public sealed partial class ClusterExecutor : Executor
             // nodes go back to waiting for the next job instead of probing a silo that is gone.
             // Bounded: with the Redis table gone, the job's result must not wait on the leaving.
             await SiloHost.StopAsync(host, TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await removingRuns.ConfigureAwait(false);
         }
     }
 
