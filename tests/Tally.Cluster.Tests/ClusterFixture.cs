@@ -167,6 +167,14 @@ public sealed class NodeProcess : IDisposable
 
     public string Log => string.Join("\n", _log);
 
+    /// <summary>Waits, up to <paramref name="limit"/>, for the node to exit and for every line it wrote to be in <see cref="Log"/>.</summary>
+    /// <remarks><see cref="HasExited"/> turns true before the reader has taken the last lines off the pipe; this waits for the pipe's end too.</remarks>
+    public async Task WaitForExitAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        await _process.WaitForExitAsync(timeout.Token);
+    }
+
     /// <summary>Starts a node of <paramref name="cluster"/>; <paramref name="tls"/> is its certificate file and, optionally, its CA file.</summary>
     public static NodeProcess Start(ClusterAddress cluster, string allow, params string[] tls)
     {
