@@ -187,15 +187,11 @@ internal sealed class VarintWriter(Stream stream, int bufferBytes = 1 << 16)
 
     public void Write(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length > _buffer.Length - _used)
+        if (!Reserve(bytes.Length))
         {
-            Flush();
-            if (bytes.Length > _buffer.Length)
-            {
-                stream.Write(bytes);
-                Position += bytes.Length;
-                return;
-            }
+            stream.Write(bytes);
+            Position += bytes.Length;
+            return;
         }
 
         bytes.CopyTo(_buffer.AsSpan(_used));
@@ -205,11 +201,7 @@ internal sealed class VarintWriter(Stream stream, int bufferBytes = 1 << 16)
 
     public void WriteVarint(ulong value)
     {
-        if (_buffer.Length - _used < WireCodec.MaxVarintLength)
-        {
-            Flush();
-        }
-
+        Reserve(WireCodec.MaxVarintLength);
         int written = WireCodec.WriteVarint(_buffer.AsSpan(_used), value);
         _used += written;
         Position += written;
@@ -218,18 +210,13 @@ internal sealed class VarintWriter(Stream stream, int bufferBytes = 1 << 16)
     /// <summary>A key's length (varint), the key, and <paramref name="value"/> (varint): one record of a run or its index.</summary>
     public void WriteRecord(ReadOnlySpan<byte> key, ulong value)
     {
-        int most = key.Length + (2 * WireCodec.MaxVarintLength);
-        if (most > _buffer.Length - _used)
+        if (!Reserve(key.Length + (2 * WireCodec.MaxVarintLength)))
         {
-            Flush();
-            if (most > _buffer.Length)
-            {
-                // A key longer than the buffer (lines may be megabytes long): piece by piece.
-                WriteVarint((ulong)key.Length);
-                Write(key);
-                WriteVarint(value);
-                return;
-            }
+            // A key longer than the buffer (lines may be megabytes long): piece by piece.
+            WriteVarint((ulong)key.Length);
+            Write(key);
+            WriteVarint(value);
+            return;
         }
 
         var free = _buffer.AsSpan(_used);
@@ -239,6 +226,17 @@ internal sealed class VarintWriter(Stream stream, int bufferBytes = 1 << 16)
         written += WireCodec.WriteVarint(free[written..], value);
         _used += written;
         Position += written;
+    }
+
+    /// <summary>Flushes the buffer unless <paramref name="bytes"/> more fit in it; false when they could not fit even in an empty one.</summary>
+    private bool Reserve(int bytes)
+    {
+        if (bytes > _buffer.Length - _used)
+        {
+            Flush();
+        }
+
+        return bytes <= _buffer.Length;
     }
 
     /// <summary>Writes the buffered bytes to the stream.</summary>
