@@ -158,14 +158,73 @@ public sealed class RangeMergeTests
     [Fact]
     public void Splitters_FromEvenSamples_CutEvenRanges()
     {
-        // Two runs, one ten times the other's keys: the samples weigh by the keys they stand for.
-        var small = new RunSummary(100, [.. Enumerable.Range(0, 10).Select(i => Encoding.ASCII.GetBytes($"k{i * 10:D4}"))]);
-        var large = new RunSummary(1000, [.. Enumerable.Range(0, 10).Select(i => Encoding.ASCII.GetBytes($"k{5000 + (i * 100):D4}"))]);
+        // Two runs, one ten times the other's bytes: the samples weigh by the bytes they stand for.
+        var small = new RunSummary(100, 700, [.. Enumerable.Range(0, 10).Select(i => Encoding.ASCII.GetBytes($"k{i * 10:D4}"))]);
+        var large = new RunSummary(1000, 7000, [.. Enumerable.Range(0, 10).Select(i => Encoding.ASCII.GetBytes($"k{5000 + (i * 100):D4}"))]);
 
         var splitters = Splitters.Choose([small, large], 4);
 
         Assert.Equal(3, splitters.Length);
         Assert.All(splitters, s => Assert.True(s.AsSpan().SequenceCompareTo("k5000"u8) >= 0, Encoding.ASCII.GetString(s)));
         Assert.Empty(Splitters.Choose([small], 1));
+    }
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 4)]
+    [InlineData(3, 7)]
+    public async Task Parts_AreEvenInBytes_WhenKeysGrowLongerAcrossTheKeySpace(int seed, int parts)
+    {
+        // Keys of 6 bytes at the bottom of the key space and over 200 at the top: cut by rank, the
+        // last of four parts would hold about seven times the first's bytes.
+        using var folder = new TempFolder();
+        var random = new Random(seed);
+        var runs = new List<string>();
+        var summaries = new List<RunSummary>();
+        for (int r = 0; r < 3; r++)
+        {
+            var table = new CountTable();
+            var seen = new HashSet<int>();
+            var expectedBytes = 0L;
+            for (int i = 0; i < 3000; i++)
+            {
+                int n = random.Next(100_000);
+                if (!seen.Add(n))
+                {
+                    continue;
+                }
+
+                byte[] key = Encoding.ASCII.GetBytes($"k{n:D5}{new string('x', n / 500)}");
+
+                long total = random.Next(1, 1 << 20);
+                table.Add(key, total);
+                expectedBytes += (key.Length < 128 ? 1 : 2) + key.Length + (total < 128 ? 1 : total < 16_384 ? 2 : 3);
+            }
+
+            string path = Path.Combine(folder.Path, $"{r}.run");
+            var summary = await RunFile.WriteAsync(table, path, 1024, CancellationToken.None);
+            Assert.Equal(table.Count, summary.Keys);
+            Assert.Equal(expectedBytes, summary.Bytes);
+            Assert.Equal(1024, summary.Sample.Count);
+
+            // What the coordinator decodes is what the node sent.
+            var decoded = RunSummary.Decode(summary.Encode());
+            Assert.Equal((summary.Keys, summary.Bytes), (decoded.Keys, decoded.Bytes));
+            Assert.Equal(summary.Sample.Select(Convert.ToHexString), decoded.Sample.Select(Convert.ToHexString));
+            summaries.Add(summary);
+            runs.Add(path);
+        }
+
+        var splitters = Splitters.Choose(summaries, parts);
+        var sizes = new List<long>();
+        for (int part = 0; part < parts; part++)
+        {
+            string file = Path.Combine(folder.Path, $"part-{part}");
+            var (_, bytes) = await RangeMerge.WriteAsync(runs, part == 0 ? null : splitters[part - 1], part == parts - 1 ? null : splitters[part],
+                TsvRowFormat.Instance, false, false, file, _ => { }, CancellationToken.None);
+            sizes.Add(bytes);
+        }
+
+        Assert.True(sizes.Max() < sizes.Min() * 1.1, $"parts of {string.Join(", ", sizes)} bytes");
     }
 }

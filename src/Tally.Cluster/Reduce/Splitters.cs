@@ -2,12 +2,13 @@ namespace Tally.Cluster.Reduce;
 
 /// <summary>The keys that cut the output into even ranges, chosen from the map runs' samples, as TeraSort does.</summary>
 /// <remarks>
-/// Each run sends a sample of its keys evenly spaced by rank, so a sampled key stands for
-/// <c>keys / samples</c> keys of its run. Sorted together, the sample's weighted quantiles at
-/// <c>k / parts</c> are the splitters: range <c>k</c> is <c>[splitter k-1, splitter k)</c>, the first
-/// open below and the last open above. A key in several runs is weighed once per run, so ranges
-/// are even in the rows they merge rather than exactly in distinct keys. Two equal splitters
-/// leave a range empty, which is a valid (empty) part.
+/// Each run sends a sample of its keys evenly spaced by the bytes of its records, so a sampled key
+/// stands for <c>bytes / samples</c> bytes of its run. Sorted together, the sample's weighted
+/// quantiles at <c>k / parts</c> are the splitters: range <c>k</c> is <c>[splitter k-1, splitter k)</c>,
+/// the first open below and the last open above. Ranges are even in the bytes of runs they merge
+/// (a key in several runs counts once per run), which is what a reducer's time and a text part's
+/// size follow, rather than in distinct keys. Two equal splitters leave a range empty, which is a
+/// valid (empty) part.
 /// </remarks>
 internal static class Splitters
 {
@@ -18,7 +19,7 @@ internal static class Splitters
         var weighted = new List<(byte[] Key, double Weight)>();
         foreach (var run in runs)
         {
-            double weight = run.Sample.Count == 0 ? 0 : (double)run.Keys / run.Sample.Count;
+            double weight = run.Sample.Count == 0 ? 0 : (double)run.Bytes / run.Sample.Count;
             weighted.AddRange(run.Sample.Select(key => (key, weight)));
         }
 
