@@ -81,6 +81,9 @@ public enum ClusterEventKind
 
     /// <summary>A reducer's node died, left or stalled: the reducer runs again on another node, from the map runs on shared storage.</summary>
     ReduceLost,
+
+    /// <summary>A node in the cluster that this coordinator will not use (<see cref="ClusterEvent.Reason"/> says why: another tally version); <see cref="ClusterEvent.Source"/> is empty.</summary>
+    NodeRefused,
 }
 
 /// <summary>A node as the coordinator sees it: its address, slots, tasks running and done, and whether it is still in the cluster.</summary>

@@ -107,6 +107,7 @@ public static class ClusterNode
     private static async Task<Task?> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused, CancellationToken cancellationToken)
     {
         var signals = new NodeSignals();
+        using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         // Declared dead: this silo is finished, the process is not; a new silo joins (see FatalErrorSignal).
         void Rejoining() => log?.Invoke($"node {listen}: {signals.Fatal.Task.Result}; leaving and joining {options.Cluster} again");
@@ -127,6 +128,7 @@ public static class ClusterNode
 
             await starting.ConfigureAwait(false);
             log?.Invoke($"node {listen} joined {options.Cluster} with {options.Slots} slot{(options.Slots == 1 ? "" : "s")}");
+            _ = WarnOfOtherVersionsAsync(host.Services.GetRequiredService<IClusterMembershipService>(), listen, log, stopWatching.Token);
             if (options.Cluster.IsRedis)
             {
                 await Task.WhenAny(Task.Delay(Timeout.Infinite, cancellationToken), signals.Fatal.Task).ConfigureAwait(false);
@@ -168,11 +170,40 @@ public static class ClusterNode
         }
         finally
         {
+            await stopWatching.CancelAsync().ConfigureAwait(false);
+
             // Short: a node must be out of this cluster before the next coordinator comes up.
             if (!await SiloHost.StopAsync(host, TimeSpan.FromSeconds(5)).ConfigureAwait(false))
             {
                 log?.Invoke($"node {listen}: its silo did not stop within 5 s (is {options.Cluster} reachable?); given up on");
             }
+        }
+    }
+
+    /// <summary>
+    /// Says once per coordinator, through <paramref name="log"/>, when one of another tally version
+    /// (another <see cref="ClusterProtocol"/>) is in the cluster: it leaves this node out, and
+    /// whoever watches the node's log sees why it sits idle. Ends when <paramref name="cancellationToken"/> is cancelled.
+    /// </summary>
+    private static async Task WarnOfOtherVersionsAsync(IClusterMembershipService membership, IPEndPoint listen, Action<string>? log, CancellationToken cancellationToken)
+    {
+        var told = new HashSet<SiloAddress>();
+        try
+        {
+            await foreach (var snapshot in membership.MembershipUpdates.WithCancellation(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var (address, member) in snapshot.Members)
+                {
+                    if (member.Status == SiloStatus.Active && NodeName.TryParseCoordinator(member.Name, out int protocol) && protocol != ClusterProtocol.Version && told.Add(address))
+                    {
+                        log?.Invoke($"node {listen}: the coordinator at {address.Endpoint} runs another tally version (cluster protocol {protocol}, this node's {ClusterProtocol.Version}) and will not use this node; run the same tally version on every machine");
+                    }
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        {
+            // The silo stopped: so does the watch.
         }
     }
 

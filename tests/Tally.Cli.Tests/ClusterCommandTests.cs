@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+
 namespace Tally.Cli.Tests;
 
 /// <summary>
@@ -85,6 +87,38 @@ public sealed class ClusterCommandTests : IDisposable
             Assert.True(refused.ExitCode == 3, $"exit {refused.ExitCode}: {refused.Error}\nnode:\n{node.Error}");
             Assert.Contains($"refused {outside}: it is outside the node's --allow roots ({data})", refused.Error, StringComparison.Ordinal);
             Assert.Contains("tally: node 127.0.0.1:", refused.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            node.KillHard();
+        }
+    }
+
+    /// <summary>
+    /// A node of another tally version (it claims cluster protocol 1 through the variable that tests
+    /// use for it) is left out: the job exits 3 after its join timeout naming the node and why, and
+    /// the node's own log says why it sits idle. No task is sent to it.
+    /// </summary>
+    [ClusterFact]
+    public async Task NodeOfAnotherVersion_IsNotUsed_AndBothSidesSayWhy()
+    {
+        string data = Directory.CreateDirectory(Path.Combine(_cli.Folder, "data")).FullName;
+        string input = Path.Combine(data, "in.tsv");
+        await File.WriteAllTextAsync(input, "a\t2000\t1\t1\n");
+        int port = LoopbackPort.Free();
+        using var node = TallyProcess.StartTool(_cli.Folder, new Dictionary<string, string> { ["TALLY_CLUSTER_PROTOCOL"] = "1" },
+            "node", "--join", $"127.0.0.1:{port}", "--allow", data);
+        try
+        {
+            var result = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", "--join-timeout", "12s", input, "--verbose"]);
+
+            Assert.True(result.ExitCode == 3, $"exit {result.ExitCode}: {result.Error}\nnode:\n{node.Error}");
+            const string Why = "another tally version: cluster protocol 1, this coordinator's 2; run the same tally version on every machine";
+            Assert.Matches($@"tally: --cluster 127\.0\.0\.1:{port}: 0 of 1 node joined within 12 s \(--join-timeout\); not used: node 127\.0\.0\.1:\d+ \({Regex.Escape(Why)}\); start them with", result.Error);
+            Assert.Matches($@"tally: node 127\.0\.0\.1:\d+: not used: {Regex.Escape(Why)}\n", result.Error);
+            Assert.DoesNotContain("started", result.Error, StringComparison.Ordinal);
+            await TallyProcess.PollAsync(() => node.Error.Contains("runs another tally version (cluster protocol 2, this node's 1) and will not use this node", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(10), () => $"the node's log:\n{node.Error}");
         }
         finally
         {

@@ -197,6 +197,7 @@ internal static class ClusterSupport
             ClusterEventKind.ReduceStarted => $"{node}: reducing {source}{attempt}",
             ClusterEventKind.ReduceCompleted => $"{node}: wrote {source}{attempt}: {Units.Plural(e.Rows, "ngram")}, {Units.Bytes(e.TableBytes)}",
             ClusterEventKind.ReduceLost => $"{node}: lost reducer {source}{attempt}, to run again from the map runs: {e.Reason}",
+            ClusterEventKind.NodeRefused => $"{node}: not used: {e.Reason}",
             _ => $"{node}: call for {source}{attempt} rejected, to retry: {e.Reason}",
         };
     }

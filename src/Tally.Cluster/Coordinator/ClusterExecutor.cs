@@ -294,9 +294,14 @@ public sealed partial class ClusterExecutor : Executor
         await QuietlyAsync(Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
     }
 
+    /// <summary>Why a node of protocol <paramref name="protocol"/> is not used.</summary>
+    private static string StrangerReason(int protocol)
+        => $"another tally version: cluster protocol {protocol}, this coordinator's {ClusterProtocol.Version}; run the same tally version on every machine";
+
     private async Task WaitForNodesAsync(Membership membership, SiloAddress self, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + Options.JoinTimeout;
+        var told = new HashSet<SiloAddress>();
         while (true)
         {
             var live = membership.LiveNodes(self);
@@ -307,9 +312,20 @@ public sealed partial class ClusterExecutor : Executor
                 return;
             }
 
+            // A node of another tally version is left out: what they say to each other differs, and
+            // a task it ran would come back misread. Said once per node (--verbose), and in the
+            // message below if the job cannot start without it.
+            var strangers = membership.Strangers(self);
+            foreach (var (node, protocol) in strangers.Where(s => told.Add(s.Node)))
+            {
+                Options.Events?.Invoke(new ClusterEvent(ClusterEventKind.NodeRefused, "", node.ToParsableString(), 0, StrangerReason(protocol)));
+            }
+
             if (DateTime.UtcNow >= deadline)
             {
-                throw new TallyInputException($"--cluster {Options.Cluster}: {joined} of {Options.Nodes} node{(Options.Nodes == 1 ? "" : "s")} joined within {Options.JoinTimeout.TotalSeconds:0.#} s (--join-timeout); start them with 'tally node --join {JoinHint()}'{TlsHint()}");
+                string others = strangers.Count == 0 ? ""
+                    : $"; not used: {string.Join(", ", strangers.Select(s => $"node {s.Node.Endpoint} ({StrangerReason(s.Protocol)})"))}";
+                throw new TallyInputException($"--cluster {Options.Cluster}: {joined} of {Options.Nodes} node{(Options.Nodes == 1 ? "" : "s")} joined within {Options.JoinTimeout.TotalSeconds:0.#} s (--join-timeout){others}; start them with 'tally node --join {JoinHint()}'{TlsHint()}");
             }
 
             await Task.Delay(s_membershipTick, cancellationToken).ConfigureAwait(false);
@@ -781,22 +797,30 @@ public sealed partial class ClusterExecutor : Executor
     {
         private static readonly GrainType s_mapTask = GrainType.Create(Tally.Cluster.Nodes.MapTaskGrain.TypeName);
 
-        /// <summary>Nodes in the table that have not finished leaving.</summary>
+        /// <summary>Nodes of this coordinator's version in the table that have not finished leaving.</summary>
         public int NodesNotDead(SiloAddress self)
-            => membership.CurrentSnapshot.Members.Count(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead && NodeName.TryParseSlots(m.Value.Name, out _));
+            => membership.CurrentSnapshot.Members.Count(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead
+                && NodeName.TryParseNode(m.Value.Name, out _, out int protocol) && protocol == ClusterProtocol.Version);
+
+        /// <summary>Active nodes that speak another <see cref="ClusterProtocol"/> (another tally version): never sent a task.</summary>
+        public List<(SiloAddress Node, int Protocol)> Strangers(SiloAddress self)
+            => [.. membership.CurrentSnapshot.Members
+                .Where(m => m.Value.Status == SiloStatus.Active && !m.Key.Equals(self))
+                .Select(m => (m.Key, Parsed: NodeName.TryParseNode(m.Value.Name, out _, out int protocol) ? protocol : 0))
+                .Where(m => m.Parsed != 0 && m.Parsed != ClusterProtocol.Version)];
 
         /// <summary>Whether membership has declared <paramref name="node"/> dead.</summary>
         public bool IsDead(SiloAddress node) => membership.CurrentSnapshot.GetSiloStatus(node) == SiloStatus.Dead;
 
-        /// <summary>Active nodes and their slots; a node counts once its manifest, which says it hosts map tasks, has arrived here.</summary>
+        /// <summary>Active nodes of this coordinator's version and their slots; a node counts once its manifest, which says it hosts map tasks, has arrived here.</summary>
         public Dictionary<SiloAddress, int> LiveNodes(SiloAddress self)
         {
             var silos = manifests.Current.Silos;
             var nodes = new Dictionary<SiloAddress, int>();
             foreach (var (address, member) in membership.CurrentSnapshot.Members)
             {
-                if (member.Status == SiloStatus.Active && !address.Equals(self) && NodeName.TryParseSlots(member.Name, out int slots)
-                    && silos.TryGetValue(address, out var manifest) && manifest.Grains.ContainsKey(s_mapTask))
+                if (member.Status == SiloStatus.Active && !address.Equals(self) && NodeName.TryParseNode(member.Name, out int slots, out int protocol)
+                    && protocol == ClusterProtocol.Version && silos.TryGetValue(address, out var manifest) && manifest.Grains.ContainsKey(s_mapTask))
                 {
                     nodes[address] = slots;
                 }
