@@ -64,14 +64,14 @@ internal static class RunFile
         }
 
         var sample = new List<byte[]>();
-        int take = (int)Math.Min(n, Math.Max(0, sampleSize));
+        int take = Math.Min(n, Math.Max(0, sampleSize));
         await Output.AtomicFile.WriteAsync(path, async stream =>
         {
             var writer = new VarintWriter(stream);
             writer.Write(Magic);
             var index = new List<(TableEntry Entry, long Offset)>();
             long nextIndex = 0;
-            long nextSample = 0;
+            long nextSample = take == 0 ? long.MaxValue : 0;
             for (int i = 0; i < n; i++)
             {
                 var entry = ranked[i];
@@ -82,8 +82,11 @@ internal static class RunFile
                 }
 
                 var key = keys.AsSpan(entry.KeyOffset, entry.KeyLength);
-                long recordEnd = writer.Position - Magic.Length + RecordLength(entry.KeyLength, (ulong)entry.Total);
-                if (nextSample < recordEnd && sample.Count < take)
+                writer.WriteRecord(key, (ulong)entry.Total);
+
+                // After the last sample nextSample is recordBytes, which no record's end passes.
+                long recordEnd = writer.Position - Magic.Length;
+                if (nextSample < recordEnd)
                 {
                     byte[] copy = key.ToArray();
                     do
@@ -91,10 +94,9 @@ internal static class RunFile
                         sample.Add(copy);
                         nextSample = sample.Count * recordBytes / take;
                     }
-                    while (nextSample < recordEnd && sample.Count < take);
+                    while (nextSample < recordEnd);
                 }
 
-                writer.WriteRecord(key, (ulong)entry.Total);
                 if ((i & 0xFFFF) == 0)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
