@@ -115,9 +115,10 @@ public sealed class ReduceOnNodesTests(ClusterFixture cluster, ITestOutputHelper
         Assert.Equal(local, Concatenated(reduced));
         Assert.False(Directory.Exists(Path.Combine(parts, ClusterExecutor.RunsFolder)), "the map runs are removed at the end");
 
-        // The job's result carries the figures; the totals are in the parts.
+        // The job's result carries the figures and each source's format; the totals are in the parts.
         Assert.Equal(sources.Length, result.Sources.Count);
         Assert.True(result.Rows > 0);
+        Assert.All(result.Sources, s => Assert.Equal(Step.Identity, s.Format));
         output.WriteLine(string.Join("\n", reduced.Parts.Select(p => $"{Path.GetFileName(p.Path)}: {p.Rows} rows, {p.Bytes} bytes, node {p.Node}")));
     }
 

@@ -1,5 +1,7 @@
 using System.Text;
 using Tally.Engine;
+using Tally.Formats.Auto;
+using Tally.Formats.Filters;
 using Tally.Sources;
 
 namespace Tally.Testing;
@@ -90,6 +92,27 @@ public abstract class ExecutorContractTests
             .GroupBy(w => w, StringComparer.Ordinal).ToDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
         Assert.Equal(expected, result.Sorted().ToDictionary(e => e.Key, e => e.Total, StringComparer.Ordinal));
         Assert.Equal(1500, result.Rows);
+    }
+
+    [Fact]
+    public async Task Count_AutoFormat_ReportsTheFormatEachSourceWasReadIn()
+    {
+        // `auto` decides per file, wherever the file is counted: the summary's format column must
+        // say what was decided, so the result has to carry it back from a worker or a node.
+        using var folder = new TempFolder();
+        DataSource[] sources =
+        [
+            DataSource.FromFile(folder.Write("v2.tsv", "a\t1900\t5\t1\nb\t1901\t2\t1\n"u8.ToArray())),
+            DataSource.FromFile(folder.Write("v3.tsv.gz", RandomNgrams.Gzip("a\t1900,7,1\t1901,1,1\n"u8.ToArray()))),
+            DataSource.FromFile(folder.Write("empty", [])),
+        ];
+
+        var result = await CountJob.Start(sources, Options(2, 64) with { MapStep = new AutoMapStep(NgramFilter.None) }).Result.WaitAsync(Guard);
+
+        Assert.Equal(13, result.GetTotal("a"));
+        Assert.Equal(2, result.GetTotal("b"));
+        // An empty file decides nothing: no format, as locally.
+        Assert.Equal(["ngram-v2", "ngram-v3", null], result.Sources.OrderBy(s => s.Index).Select(s => s.Format));
     }
 
     [Fact]

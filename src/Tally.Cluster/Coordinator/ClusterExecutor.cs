@@ -582,7 +582,7 @@ public sealed partial class ClusterExecutor : Executor
 
                     var outcome = result.Error is { } error
                         ? SourceOutcome.Failed(error, result.IsBroken)
-                        : SourceOutcome.Counted([result.Table!], rejects is null ? null : [rejects]);
+                        : SourceOutcome.Counted([result.Table!], rejects is null ? null : [rejects], result.Format);
                     if (!task.Complete(outcome))
                     {
                         run.DiscardRejects(rejects);
@@ -728,13 +728,13 @@ public sealed partial class ClusterExecutor : Executor
                             }
 
                             var tableTime = tableStart == 0 ? TimeSpan.Zero : System.Diagnostics.Stopwatch.GetElapsedTime(tableStart);
-                            return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected) with { TableBytes = tableBytes, TableTime = tableTime };
+                            return AttemptResult.Counted(table, report.Figures.ToSourceFigures(), rejected) with { TableBytes = tableBytes, TableTime = tableTime, Format = report.Format };
                         case ReportKind.Run:
                             // The table stayed on the node's shared storage: an empty one stands
                             // for it in the job, which then carries the figures and no totals.
                             return AttemptResult.Counted(new Aggregation.CountTable(), report.Figures.ToSourceFigures(), rejected)
                                 with
-                            { Run = (order.RunPath!, Reduce.RunSummary.Decode(report.Data ?? [])) };
+                            { Run = (order.RunPath!, Reduce.RunSummary.Decode(report.Data ?? [])), Format = report.Format };
                         case ReportKind.Failed:
                             return AttemptResult.Failed(report.ToException(attempt.Node.ToParsableString(), order.MapStep), report.IsBroken, report.Figures.ToSourceFigures());
                     }
@@ -877,6 +877,9 @@ public sealed partial class ClusterExecutor : Executor
         public long TableBytes { get; init; }
 
         public TimeSpan TableTime { get; init; }
+
+        /// <summary>The format the node read the source in (the map step's identity; <c>auto</c> decides per file), as a local count reports it.</summary>
+        public string? Format { get; init; }
 
         /// <summary>With <c>--reduce-on-nodes</c>: where the attempt wrote its run, and its summary.</summary>
         public (string Path, Reduce.RunSummary Summary)? Run { get; init; }

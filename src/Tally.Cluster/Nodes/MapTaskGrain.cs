@@ -75,7 +75,7 @@ internal sealed class MapTaskGrain(NodeSettings node) : Grain, IMapTaskGrain
                 var (summary, writeError) = await writing.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
                 yield return summary is null
                     ? new TaskReport(ReportKind.Failed, figures, null, 0, $"node {node.Name} cannot write its table to {runPath}: {writeError!.Message}", order.Name, FailureKind.Input)
-                    : new TaskReport(ReportKind.Run, figures, summary.Encode());
+                    : new TaskReport(ReportKind.Run, figures, summary.Encode(), Format: count.Format);
                 yield break;
             }
 
@@ -84,7 +84,7 @@ internal sealed class MapTaskGrain(NodeSettings node) : Grain, IMapTaskGrain
                 yield return new TaskReport(ReportKind.Chunk, figures, chunk);
             }
 
-            yield return new TaskReport(ReportKind.Done, figures);
+            yield return new TaskReport(ReportKind.Done, figures, Format: count.Format);
         }
         finally
         {

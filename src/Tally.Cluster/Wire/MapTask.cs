@@ -97,7 +97,8 @@ internal sealed record TaskReport(
     [property: Id(4)] string? Reason = null,
     [property: Id(5)] string? Source = null,
     [property: Id(6)] FailureKind Failure = FailureKind.Other,
-    [property: Id(7)] bool IsBroken = false)
+    [property: Id(7)] bool IsBroken = false,
+    [property: Id(8)] string? Format = null)
 {
     public static TaskReport Progress(Figures figures) => new(ReportKind.Progress, figures);
 
