@@ -120,6 +120,9 @@ internal static class SiloHost
     /// <summary>
     /// Stops <paramref name="host"/>'s silo and disposes it, giving up after <paramref name="limit"/>
     /// (plus a second's grace): false if it had not finished by then, and it is left to the process's end.
+    /// With <paramref name="graceful"/>, the graceful part of the stop (deactivating the silo's grains)
+    /// is cut short after that long: the rest of the stop still runs, and the silo still marks itself
+    /// dead in the membership table.
     /// </summary>
     /// <remarks>
     /// Orleans' stop does not always honour its token: with the Redis table gone (the server stopped
@@ -127,10 +130,10 @@ internal static class SiloHost
     /// (SIGTERM) alive for minutes. A node or coordinator leaving must leave in bounded time; the
     /// cluster's probes declare a silo that left without saying so dead anyway.
     /// </remarks>
-    public static async Task<bool> StopAsync(IHost host, TimeSpan limit)
+    public static async Task<bool> StopAsync(IHost host, TimeSpan limit, TimeSpan? graceful = null)
     {
         ArgumentNullException.ThrowIfNull(host);
-        using var timeout = new CancellationTokenSource(limit);
+        using var timeout = new CancellationTokenSource(graceful is { } shorter && shorter < limit ? shorter : limit);
         var stopping = Task.Run(async () =>
         {
             try
