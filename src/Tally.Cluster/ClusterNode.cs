@@ -180,7 +180,7 @@ public static class ClusterNode
             // told to stop), the graceful part is cut to a moment: deactivating this silo's grains
             // (finished tasks, the coordinator's calls) unregisters each from its directory owner,
             // and when the owner is another node leaving at the same time, that call waited until
-            // the node was voted dead: 2.8 s, in half of the jobs of three nodes on one machine.
+            // the node was voted dead (2.8 s, seen in a job of three nodes on one machine).
             // Nothing of a grain here outlives the job, and this cluster's directory goes with it.
             var graceful = cancellationToken.IsCancellationRequested ? (TimeSpan?)null : s_leaveGrace;
             if (!await SiloHost.StopAsync(host, TimeSpan.FromSeconds(5), graceful).ConfigureAwait(false))
