@@ -814,8 +814,7 @@ public sealed partial class ClusterExecutor : Executor
         /// <summary>Nodes of this coordinator's version in the table that have not finished leaving.</summary>
         public List<SiloAddress> NodesNotDead(SiloAddress self)
             => [.. membership.CurrentSnapshot.Members
-                .Where(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead
-                    && NodeName.TryParseNode(m.Value.Name, out _, out int protocol) && protocol == ClusterProtocol.Version)
+                .Where(m => !m.Key.Equals(self) && m.Value.Status != SiloStatus.Dead && IsOwnNode(m.Value.Name, out _))
                 .Select(m => m.Key)];
 
         /// <summary>Active nodes that speak another <see cref="ClusterProtocol"/> (another tally version): never sent a task.</summary>
@@ -824,6 +823,10 @@ public sealed partial class ClusterExecutor : Executor
                 .Where(m => m.Value.Status == SiloStatus.Active && !m.Key.Equals(self))
                 .Select(m => (m.Key, Parsed: NodeName.TryParseNode(m.Value.Name, out _, out int protocol) ? protocol : 0))
                 .Where(m => m.Parsed != 0 && m.Parsed != ClusterProtocol.Version)];
+
+        /// <summary>Whether the silo named <paramref name="name"/> is a node of this coordinator's version, and its slots.</summary>
+        private static bool IsOwnNode(string? name, out int slots)
+            => NodeName.TryParseNode(name, out slots, out int protocol) && protocol == ClusterProtocol.Version;
 
         /// <summary>Whether membership has declared <paramref name="node"/> dead.</summary>
         public bool IsDead(SiloAddress node) => membership.CurrentSnapshot.GetSiloStatus(node) == SiloStatus.Dead;
@@ -835,8 +838,8 @@ public sealed partial class ClusterExecutor : Executor
             var nodes = new Dictionary<SiloAddress, int>();
             foreach (var (address, member) in membership.CurrentSnapshot.Members)
             {
-                if (member.Status == SiloStatus.Active && !address.Equals(self) && NodeName.TryParseNode(member.Name, out int slots, out int protocol)
-                    && protocol == ClusterProtocol.Version && silos.TryGetValue(address, out var manifest) && manifest.Grains.ContainsKey(s_mapTask))
+                if (member.Status == SiloStatus.Active && !address.Equals(self) && IsOwnNode(member.Name, out int slots)
+                    && silos.TryGetValue(address, out var manifest) && manifest.Grains.ContainsKey(s_mapTask))
                 {
                     nodes[address] = slots;
                 }

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Numerics;
 using Tally.Aggregation;
 using Tally.Serialization;
 
@@ -60,7 +59,7 @@ internal static class RunFile
         long recordBytes = 0;
         foreach (var entry in ranked)
         {
-            recordBytes += RecordLength(entry.KeyLength, (ulong)entry.Total);
+            recordBytes += VarintWriter.RecordLength(entry.KeyLength, (ulong)entry.Total);
         }
 
         var sample = new List<byte[]>();
@@ -120,11 +119,6 @@ internal static class RunFile
 
         return new RunSummary(n, recordBytes, sample);
     }
-
-    /// <summary>The bytes of one record: the key's length as a varint, the key, the total as a varint.</summary>
-    private static long RecordLength(int keyLength, ulong total) => VarintLength((ulong)keyLength) + keyLength + VarintLength(total);
-
-    private static int VarintLength(ulong value) => (BitOperations.Log2(value | 1) / 7) + 1;
 
     /// <summary>The index of a run: its entries' keys and offsets, where the records end, and the record count.</summary>
     public static (List<(byte[] Key, long Offset)> Index, long RecordsEnd, long Records) ReadIndex(FileStream file)
@@ -236,6 +230,9 @@ internal sealed class VarintWriter(Stream stream, int bufferBytes = 1 << 16)
         _used += written;
         Position += written;
     }
+
+    /// <summary>The bytes <see cref="WriteRecord"/> writes for a key of <paramref name="keyLength"/> bytes and <paramref name="value"/>.</summary>
+    public static long RecordLength(int keyLength, ulong value) => WireCodec.VarintLength((ulong)keyLength) + keyLength + WireCodec.VarintLength(value);
 
     /// <summary>A key's length (varint), the key, and <paramref name="value"/> (varint): one record of a run or its index.</summary>
     public void WriteRecord(ReadOnlySpan<byte> key, ulong value)

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Text;
 
@@ -17,6 +18,9 @@ internal static class WireCodec
 {
     /// <summary>The longest varint: a <see cref="ulong"/> needs 10 bytes of 7 bits.</summary>
     public const int MaxVarintLength = 10;
+
+    /// <summary>The bytes <see cref="WriteVarint"/> writes for <paramref name="value"/>: one per 7 bits, at least one.</summary>
+    public static int VarintLength(ulong value) => (BitOperations.Log2(value | 1) / 7) + 1;
 
     /// <summary>Writes <paramref name="value"/> at the start of <paramref name="destination"/>; returns the bytes written.</summary>
     /// <exception cref="IndexOutOfRangeException"><paramref name="destination"/> is shorter than the encoding (give it <see cref="MaxVarintLength"/>).</exception>
