@@ -49,6 +49,12 @@ public static class ClusterNode
     /// </summary>
     private static readonly TimeSpan s_coordinatorPoll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>How far apart nodes that served the last job rejoin a fixed coordinator; see <see cref="JoinDelay"/>.</summary>
+    internal static TimeSpan JoinSpacing { get; } = TimeSpan.FromMilliseconds(350);
+
+    /// <summary>The most nodes spread out: past that, one rejoin delay would cost more than the collisions it avoids.</summary>
+    internal const int JoinSpread = 8;
+
     /// <summary>Serves map tasks until <paramref name="cancellationToken"/> is cancelled, then leaves the cluster cleanly.</summary>
     /// <param name="options">The cluster, address, roots and slots.</param>
     /// <param name="registry">The map steps the node can run, by name.</param>
@@ -62,6 +68,10 @@ public static class ClusterNode
         var listen = options.Listen.Port == 0 ? new IPEndPoint(options.Listen.Address, ClusterAddress.FreePort(options.Listen.Address)) : options.Listen;
         var settings = new NodeSettings(listen.ToString(), options.Allow, registry, options.OutputFormats);
         var refused = Once(log);
+
+        // The nodes of the last job, this one among them, in the order each of them sees: this
+        // node's place in it spaces its next join from the others' (JoinDelay).
+        IReadOnlyList<string> lastNodes = [];
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -69,6 +79,14 @@ public static class ClusterNode
                 if (!options.Cluster.IsRedis)
                 {
                     await WaitForCoordinatorAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
+                    if (!await StillAnswersAfterAsync(options.Cluster.EndPoint, JoinDelay(lastNodes, listen.ToString()), cancellationToken).ConfigureAwait(false))
+                    {
+                        // That coordinator left while this node waited its turn (a short job, done
+                        // before every node joined): joined now, it would meet the next one's table.
+                        continue;
+                    }
+
+                    lastNodes = [];
                     if (await TlsDiffersAsync(options, refused, cancellationToken).ConfigureAwait(false))
                     {
                         await WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
@@ -76,7 +94,7 @@ public static class ClusterNode
                     }
                 }
 
-                if (await ServeOneClusterAsync(options, listen, settings, log, refused, cancellationToken).ConfigureAwait(false) is { } silence)
+                if (await ServeOneClusterAsync(options, listen, settings, log, refused, nodes => lastNodes = nodes, cancellationToken).ConfigureAwait(false) is { } silence)
                 {
                     // Told, and out of the cluster now: the coordinator, which waited for that, is
                     // closing its port. Wait until it has, so the node joins the next coordinator and
@@ -107,7 +125,8 @@ public static class ClusterNode
     /// loaded machine; a watch begun only after the stop could miss the closed port (the next job's
     /// coordinator already listening at the same address) and wait out its 30 s.
     /// </remarks>
-    private static async Task<Task?> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused, CancellationToken cancellationToken)
+    private static async Task<Task?> ServeOneClusterAsync(NodeOptions options, IPEndPoint listen, NodeSettings settings, Action<string>? log, Action<string>? refused,
+        Action<IReadOnlyList<string>> served, CancellationToken cancellationToken)
     {
         var signals = new NodeSignals();
         using var stopWatching = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -166,6 +185,7 @@ public static class ClusterNode
                 unreachable = await ClusterAddress.AnswersAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false) ? 0 : unreachable + 1;
                 if (gone || unreachable >= 3)
                 {
+                    served(JobNodes(snapshot));
                     log?.Invoke($"node {listen}: the coordinator at {options.Cluster} left; waiting for the next");
                     return told ? WaitForSilenceAsync(options.Cluster.EndPoint, cancellationToken) : null;
                 }
@@ -189,6 +209,53 @@ public static class ClusterNode
             }
         }
     }
+
+    /// <summary>
+    /// How long a node waits, once the next coordinator's port answers, before it joins: its place
+    /// among <paramref name="lastNodes"/> (the nodes of the job before, itself among them) times
+    /// <see cref="JoinSpacing"/>, and nothing for a node that was not among them.
+    /// </summary>
+    /// <remarks>
+    /// Every write to the membership table carries the table's version and fails when another
+    /// write landed since the writer read it; Orleans retries a lost write only after 2-4 s, a
+    /// backoff it does not let us set. Nodes that outlive a job all see the next coordinator's port
+    /// open within one poll and start alike, so their joins (a "joining" and an "active" row each,
+    /// 50-130 ms apart, after a silo start whose length varies by 0.1 s) met: a small job took
+    /// 0.7-4.5 s (median 3.7 s) on three nodes, 0.6 s on one; in turn, 1.2-1.3 s (JoinSpacing at
+    /// 0.2 s still let one job in four collide). A random delay was tried and dropped (it cost a
+    /// lone node as much as it saved three).
+    /// A place in the last job's node list is the same for every node that saw the same list, and
+    /// distinct, so their joins follow each other without meeting, and a lone node waits for
+    /// nothing. A node new to the cluster, or one the others did not see, joins at once, as before.
+    /// Past <see cref="JoinSpread"/> places the delays start again from nothing: many nodes
+    /// rejoining a fixed coordinator for every job are better served by a standing cluster.
+    /// </remarks>
+    internal static TimeSpan JoinDelay(IReadOnlyList<string> lastNodes, string self)
+    {
+        ArgumentNullException.ThrowIfNull(lastNodes);
+        for (int place = 1; place < lastNodes.Count; place++)
+        {
+            if (lastNodes[place] == self)
+            {
+                return JoinSpacing * (place % JoinSpread);
+            }
+        }
+
+        return TimeSpan.Zero;
+    }
+
+    /// <summary>
+    /// The nodes (of any version) in <paramref name="snapshot"/>, a fixed coordinator's table and so
+    /// this job's alone, by address: the same list on every node that saw every join. The dead count
+    /// too: nodes leave at once at a job's end, and one that saw another's leaving already written
+    /// would otherwise leave it out and take its place.
+    /// </summary>
+    internal static List<string> JobNodes(ClusterMembershipSnapshot snapshot)
+        => [.. snapshot.Members.Values
+            .Where(m => NodeName.TryParseNode(m.Name, out _, out _))
+            .Select(m => m.SiloAddress.Endpoint.ToString())
+            .Distinct()
+            .Order(StringComparer.Ordinal)];
 
     /// <summary>
     /// Says once per coordinator, through <paramref name="log"/>, when one of another tally version
@@ -272,6 +339,22 @@ public static class ClusterNode
         {
             await Task.Delay(s_coordinatorPoll, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits <paramref name="delay"/>, watching the coordinator's port: false as soon as it stops answering.</summary>
+    private static async Task<bool> StillAnswersAfterAsync(IPEndPoint coordinator, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + delay;
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(s_coordinatorPoll, cancellationToken).ConfigureAwait(false);
+            if (!await ClusterAddress.AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
