@@ -357,14 +357,55 @@ public static class ClusterNode
         return true;
     }
 
+    /// <summary>Waits, 30 s at most, until the coordinator that listens at <paramref name="coordinator"/> now has gone.</summary>
+    /// <remarks>
+    /// A silo answers a connection with its preamble and holds it open until it stops, so one
+    /// connection opened now ends when this coordinator goes, however soon the next one listens at
+    /// the same port. Polling for a refused connection, every 50 ms, missed gaps shorter than that
+    /// (the next job's coordinator started in the same process): the node then waited out the 30 s,
+    /// and so did a next job that needed it. A port that stops answering at all (its machine gone)
+    /// is still seen by polling, once a second while the connection is silent.
+    /// </remarks>
     private static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
     {
-        // Polled often: the port may be closed only briefly before the next job's coordinator
-        // opens it again (a loopback connect costs microseconds).
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline && await ClusterAddress.AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
+        using var socket = new Socket(coordinator.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
         {
-            await Task.Delay(s_coordinatorPoll, cancellationToken).ConfigureAwait(false);
+            using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                connecting.CancelAfter(TimeSpan.FromSeconds(1));
+                await socket.ConnectAsync(coordinator, connecting.Token).ConfigureAwait(false);
+            }
+
+            var buffer = new byte[512];
+            while (DateTime.UtcNow < deadline)
+            {
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                quiet.CancelAfter(TimeSpan.FromSeconds(1));
+                try
+                {
+                    if (await socket.ReceiveAsync(buffer, SocketFlags.None, quiet.Token).ConfigureAwait(false) == 0)
+                    {
+                        return;
+                    }
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (!await ClusterAddress.AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The connect took over a second: nothing answers there.
+        }
+        catch (SocketException)
+        {
+            // Refused or reset: the coordinator has gone.
         }
     }
 }
