@@ -366,7 +366,7 @@ public static class ClusterNode
     /// and so did a next job that needed it. A port that stops answering at all (its machine gone)
     /// is still seen by polling, once a second while the connection is silent.
     /// </remarks>
-    private static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
+    internal static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         using var socket = new Socket(coordinator.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
