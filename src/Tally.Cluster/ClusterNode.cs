@@ -79,7 +79,7 @@ public static class ClusterNode
                 if (!options.Cluster.IsRedis)
                 {
                     await WaitForCoordinatorAsync(options.Cluster.EndPoint, cancellationToken).ConfigureAwait(false);
-                    if (!await StillAnswersAfterAsync(options.Cluster.EndPoint, JoinDelay(lastNodes, listen.ToString()), cancellationToken).ConfigureAwait(false))
+                    if (await WaitForCoordinatorToGoAsync(options.Cluster.EndPoint, JoinDelay(lastNodes, listen.ToString()), cancellationToken).ConfigureAwait(false))
                     {
                         // That coordinator left while this node waited its turn (a short job, done
                         // before every node joined): joined now, it would meet the next one's table.
@@ -341,23 +341,11 @@ public static class ClusterNode
         }
     }
 
-    /// <summary>Waits <paramref name="delay"/>, watching the coordinator's port: false as soon as it stops answering.</summary>
-    private static async Task<bool> StillAnswersAfterAsync(IPEndPoint coordinator, TimeSpan delay, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + delay;
-        while (DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(s_coordinatorPoll, cancellationToken).ConfigureAwait(false);
-            if (!await ClusterAddress.AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
     /// <summary>Waits, 30 s at most, until the coordinator that listens at <paramref name="coordinator"/> now has gone.</summary>
+    internal static Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
+        => WaitForCoordinatorToGoAsync(coordinator, TimeSpan.FromSeconds(30), cancellationToken);
+
+    /// <summary>Waits <paramref name="limit"/> at most for the coordinator that listens at <paramref name="coordinator"/> now to go: whether it went.</summary>
     /// <remarks>
     /// A silo answers a connection with its preamble and holds it open until it stops, so one
     /// connection opened now ends when this coordinator goes, however soon the next one listens at
@@ -366,9 +354,14 @@ public static class ClusterNode
     /// and so did a next job that needed it. A port that stops answering at all (its machine gone)
     /// is still seen by polling, once a second while the connection is silent.
     /// </remarks>
-    internal static async Task WaitForSilenceAsync(IPEndPoint coordinator, CancellationToken cancellationToken)
+    private static async Task<bool> WaitForCoordinatorToGoAsync(IPEndPoint coordinator, TimeSpan limit, CancellationToken cancellationToken)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        if (limit <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        var deadline = DateTime.UtcNow + limit;
         using var socket = new Socket(coordinator.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -379,33 +372,37 @@ public static class ClusterNode
             }
 
             var buffer = new byte[512];
-            while (DateTime.UtcNow < deadline)
+            while (deadline - DateTime.UtcNow is { } left && left > TimeSpan.Zero)
             {
                 using var quiet = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                quiet.CancelAfter(TimeSpan.FromSeconds(1));
+                quiet.CancelAfter(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
                 try
                 {
                     if (await socket.ReceiveAsync(buffer, SocketFlags.None, quiet.Token).ConfigureAwait(false) == 0)
                     {
-                        return;
+                        return true;
                     }
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    if (!await ClusterAddress.AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
+                    if (DateTime.UtcNow < deadline && !await ClusterAddress.AnswersAsync(coordinator, cancellationToken).ConfigureAwait(false))
                     {
-                        return;
+                        return true;
                     }
                 }
             }
+
+            return false;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // The connect took over a second: nothing answers there.
+            return true;
         }
         catch (SocketException)
         {
             // Refused or reset: the coordinator has gone.
+            return true;
         }
     }
 }
