@@ -227,4 +227,33 @@ public sealed class RangeMergeTests
 
         Assert.True(sizes.Max() < sizes.Min() * 1.1, $"parts of {string.Join(", ", sizes)} bytes");
     }
+
+    [Fact]
+    public async Task AMerge_KeepsToTheCallingThread_ThroughItsLastWrite()
+    {
+        // A node runs each merge on a thread of its own (ReduceTaskGrain), so that on a node of one
+        // core the only pool thread stays free for Orleans. That holds only if the merge never hands
+        // its writes to the pool and carries on there: written asynchronously, it did, and the
+        // other node's reducer waited up to 0.27 s on this node's runtime.
+        using var folder = new TempFolder();
+        var table = new CountTable();
+        for (int i = 0; i < 50_000; i++)
+        {
+            table.Add(Encoding.ASCII.GetBytes($"key-{i:D6}"), i + 1);
+        }
+
+        string run = Path.Combine(folder.Path, "0.run");
+        await RunFile.WriteAsync(table, run, 10, CancellationToken.None);
+        int caller = Environment.CurrentManagedThreadId;
+        var reported = new List<int>();
+        var merging = RangeMerge.WriteAsync([run], null, null, TsvRowFormat.Instance, header: true, footer: true, Path.Combine(folder.Path, "part-00000"),
+            _ => reported.Add(Environment.CurrentManagedThreadId), CancellationToken.None);
+
+        Assert.True(merging.IsCompleted, "the merge handed work to another thread before its part was written");
+        var (rows, bytes) = await merging;
+        Assert.Equal(50_000, rows);
+        Assert.True(bytes > 10 << 16, $"{bytes} bytes: too few writes to show anything");
+        Assert.True(reported.Count > 10);
+        Assert.All(reported, thread => Assert.Equal(caller, thread));
+    }
 }
