@@ -88,7 +88,7 @@ def timed(command):
 
 
 def pairs(a, b, check):
-    """Runs a and b in turn (one warm-up pair, then RUNS pairs): medians and per-pair ratios a/b."""
+    """Runs a and b in turn (one warm-up pair, then RUNS pairs): medians, per-pair ratios a/b, and every pair's walls."""
     walls_a, walls_b, ratios = [], [], []
     for i in range(RUNS + 1):
         wa, out_a = timed(a)
@@ -98,7 +98,7 @@ def pairs(a, b, check):
             walls_a.append(wa)
             walls_b.append(wb)
             ratios.append(wa / wb)
-    return statistics.median(walls_a), statistics.median(walls_b), statistics.median(ratios), min(ratios), max(ratios)
+    return statistics.median(walls_a), statistics.median(walls_b), statistics.median(ratios), min(ratios), max(ratios), list(zip(walls_a, walls_b))
 
 
 class Services:
@@ -215,6 +215,13 @@ def main():
         f"| the machine's own ceiling for bound 2 (no bound) | 2 local counts on a core each, half the files each | 1 local count on one core | {ceiling[0]:.2f} s | {ceiling[1]:.2f} s | {ceiling[2]:.3f}x: throughput {1 / ceiling[2]:.3f}x ({1 / ceiling[4]:.2f}-{1 / ceiling[3]:.2f}x) | |",
         "",
         "Both sides agreed in every pair: the same printed totals (bound 1), the same parts byte for byte (bound 2).",
+        "",
+        # Every pair, in the order run: a median that moved shows whether one side drifted, a few
+        # jobs stalled, or the machine slowed for both.
+        "Every pair, A / B in seconds, in the order run:",
+        "",
+        *(f"- {name}: " + ", ".join(f"{wa:.2f} / {wb:.2f}" for wa, wb in result[5]) for name, result in
+          (("bound 1", one), ("bound 2", two), ("the ceiling", ceiling))),
         "",
     ]
     (BENCH / "results").mkdir(exist_ok=True)
