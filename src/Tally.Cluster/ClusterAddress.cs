@@ -77,21 +77,30 @@ public sealed class ClusterAddress
     /// <summary>Whether something accepts TCP connections at <paramref name="endpoint"/> within a second.</summary>
     internal static async Task<bool> AnswersAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
     {
-        using var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var socket = await ConnectAsync(endpoint, cancellationToken).ConfigureAwait(false);
+        return socket is not null;
+    }
+
+    /// <summary>A TCP connection to <paramref name="endpoint"/>, or null when it refuses or does not accept within a second.</summary>
+    internal static async Task<Socket?> ConnectAsync(IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(1));
         try
         {
             await socket.ConnectAsync(endpoint, timeout.Token).ConfigureAwait(false);
-            return true;
+            return socket;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when ((e is OperationCanceledException && !cancellationToken.IsCancellationRequested) || e is SocketException)
         {
-            return false;
+            socket.Dispose();
+            return null;
         }
-        catch (SocketException)
+        catch
         {
-            return false;
+            socket.Dispose();
+            throw;
         }
     }
 

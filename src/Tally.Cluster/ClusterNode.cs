@@ -362,15 +362,15 @@ public static class ClusterNode
         }
 
         var deadline = DateTime.UtcNow + limit;
-        using var socket = new Socket(coordinator.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        using var socket = await ClusterAddress.ConnectAsync(coordinator, cancellationToken).ConfigureAwait(false);
+        if (socket is null)
+        {
+            // Refused, or nothing accepted within a second: the coordinator has gone.
+            return true;
+        }
+
         try
         {
-            using (var connecting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                connecting.CancelAfter(TimeSpan.FromSeconds(1));
-                await socket.ConnectAsync(coordinator, connecting.Token).ConfigureAwait(false);
-            }
-
             var buffer = new byte[512];
             while (deadline - DateTime.UtcNow is { } left && left > TimeSpan.Zero)
             {
@@ -394,14 +394,9 @@ public static class ClusterNode
 
             return false;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            // The connect took over a second: nothing answers there.
-            return true;
-        }
         catch (SocketException)
         {
-            // Refused or reset: the coordinator has gone.
+            // Reset: the coordinator has gone.
             return true;
         }
     }
