@@ -271,25 +271,16 @@ public sealed partial class ClusterExecutor
         {
             using var stalled = new CancellationTokenSource(_options.StallTimeout);
             using var either = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, stalled.Token, nodeDead);
-            IAsyncEnumerator<ReduceReport>? enumerator = null;
-            Task<bool>? pending = null;
+            NodeStream<ReduceReport>? stream = null;
             try
             {
                 // Placed on the chosen node by the hint, with a fresh key per attempt (see the map's attempts).
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, node);
                 var reports = grains.GetGrain<IReduceTaskGrain>($"{maps.Job}/reduce/{order.Part}/{number}").ReduceAsync(order, either.Token);
-                enumerator = reports.GetAsyncEnumerator(either.Token);
-                while (true)
+                stream = new NodeStream<ReduceReport>(reports.GetAsyncEnumerator(either.Token));
+                while (await stream.MoveNextAsync(either.Token).ConfigureAwait(false))
                 {
-                    // Raced against the tokens: a call to a hung node may never return.
-                    pending = enumerator.MoveNextAsync().AsTask();
-                    if (!await pending.WaitAsync(either.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    pending = null;
-                    var report = enumerator.Current;
+                    var report = stream.Current;
                     stalled.CancelAfter(_options.StallTimeout);
                     switch (report.Kind)
                     {
@@ -325,13 +316,7 @@ public sealed partial class ClusterExecutor
             }
             finally
             {
-                if (enumerator is not null)
-                {
-                    // Never waited for (the node may be dead or hung), and only after any pending MoveNext.
-                    var abandoned = enumerator;
-                    _ = (pending ?? Task.FromResult(false)).ContinueWith(_ => abandoned.DisposeAsync().AsTask(), CancellationToken.None,
-                        TaskContinuationOptions.None, TaskScheduler.Default).Unwrap().ContinueWith(t => t.Exception, TaskScheduler.Default);
-                }
+                stream?.Abandon();
             }
         }
 

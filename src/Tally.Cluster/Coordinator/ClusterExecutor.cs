@@ -676,8 +676,7 @@ public sealed partial class ClusterExecutor : Executor
             Task<Aggregation.CountTable>? decoding = null;
             long tableBytes = 0;
             long tableStart = 0;
-            IAsyncEnumerator<TaskReport>? enumerator = null;
-            Task<bool>? pending = null;
+            NodeStream<TaskReport>? stream = null;
             try
             {
                 // The hint places the fresh activation on the chosen node (every built-in placement
@@ -688,20 +687,11 @@ public sealed partial class ClusterExecutor : Executor
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, attempt.Node);
                 var reports = grains.GetGrain<IMapTaskGrain>($"{_job}/{task.Index}/{attempt.Number}").CountAsync(order, either.Token);
 
-                // At most 8 reports per message: a batch of table chunks stays near 8 MiB. Each
-                // MoveNext is raced against the tokens here rather than trusted to honour them: a
-                // call to a node that hangs (SIGSTOP) may never return, and the attempt must end.
-                enumerator = reports.WithBatchSize(8).GetAsyncEnumerator(either.Token);
-                while (true)
+                // At most 8 reports per message: a batch of table chunks stays near 8 MiB.
+                stream = new NodeStream<TaskReport>(reports.WithBatchSize(8).GetAsyncEnumerator(either.Token));
+                while (await stream.MoveNextAsync(either.Token).ConfigureAwait(false))
                 {
-                    pending = enumerator.MoveNextAsync().AsTask();
-                    if (!await pending.WaitAsync(either.Token).ConfigureAwait(false))
-                    {
-                        break;
-                    }
-
-                    pending = null;
-                    var report = enumerator.Current;
+                    var report = stream.Current;
                     stalled.CancelAfter(_options.StallTimeout);
                     switch (report.Kind)
                     {
@@ -783,14 +773,7 @@ public sealed partial class ClusterExecutor : Executor
             }
             finally
             {
-                if (enumerator is not null)
-                {
-                    // Disposing calls the node, which may be dead or hung: never waited for here,
-                    // and only once any pending MoveNext has ended (they must not overlap).
-                    var abandoned = enumerator;
-                    _ = (pending ?? Task.FromResult(false)).ContinueWith(_ => abandoned.DisposeAsync().AsTask(), CancellationToken.None,
-                        TaskContinuationOptions.None, TaskScheduler.Default).Unwrap().ContinueWith(t => t.Exception, TaskScheduler.Default);
-                }
+                stream?.Abandon();
 
                 if (pipe is not null)
                 {
