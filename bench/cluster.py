@@ -13,7 +13,9 @@
 Every run is a whole process, timed from outside (start to exit); the two commands of a bound
 alternate, A B A B ..., and the ratio is taken pair by pair, so a drift in the machine's speed
 touches both sides alike. The report gives medians and the pairs' range, and checks that the two
-sides agree: the printed totals for bound 1, the parts byte for byte for bound 2.
+sides agree: the printed totals for bound 1, the parts byte for byte for bound 2. After bound 2's
+pairs, one more job a side runs with --verbose, untimed by the pairs, and the report shows where
+its time went: the first task's start, the map and its tail, each source's time, the reduce, the end.
 
     bench/cluster.py                       # six files of 52 M rows (1.6 GB), 5 pairs each
     TALLY_BENCH_ROWS=200000 TALLY_BENCH_BASE_WORDS=10000 TALLY_BENCH_RUNS=2 bench/cluster.py   # quick
@@ -99,6 +101,47 @@ def pairs(a, b, check):
             walls_b.append(wb)
             ratios.append(wa / wb)
     return statistics.median(walls_a), statistics.median(walls_b), statistics.median(ratios), min(ratios), max(ratios), list(zip(walls_a, walls_b))
+
+
+def timeline(command):
+    """One job with --verbose, its lines stamped as they arrive: where its wall time went.
+
+    Returns the first task's start, the map (first task to last source), the tail (the first node
+    done with its sources to the last), the splitters (last source to first reducer), the reduce
+    (first reducer to last part), the end (last part to exit), the wall, and every source's own
+    time as the job reports it.
+    """
+    start = time.monotonic()
+    proc = subprocess.Popen([*command, "--verbose"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines = [(time.monotonic() - start, line.rstrip("\n")) for line in proc.stderr]
+    proc.wait()
+    wall = time.monotonic() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} --verbose ended with {proc.returncode}:\n" + "\n".join(line for _, line in lines))
+
+    def stamps(pattern):
+        return [(t, m) for t, line in lines if (m := re.search(pattern, line))]
+
+    started = [t for t, _ in stamps(r"node \S+: started ")]
+    last_finished = {}
+    for t, m in stamps(r"node (\S+): finished "):
+        last_finished[m.group(1)] = t
+    reducing = [t for t, _ in stamps(r"node \S+: reducing part-")]
+    wrote = [t for t, _ in stamps(r"node \S+: wrote part-")]
+    files = [float(m.group(1)) for _, m in stamps(r"^tally: done .* in ([0-9.]+) s \(")]
+    if not (started and last_finished and reducing and wrote and files):
+        raise SystemExit("the --verbose job printed no timeline to read:\n" + "\n".join(line for _, line in lines))
+    map_end = max(last_finished.values())
+    return {
+        "first task": min(started),
+        "map": map_end - min(started),
+        "tail": map_end - min(last_finished.values()),
+        "splitters": min(reducing) - map_end,
+        "reduce": max(wrote) - min(reducing),
+        "end": wall - max(wrote),
+        "wall": wall,
+        "files": (min(files), statistics.median(files), max(files)),
+    }
 
 
 class Services:
@@ -188,8 +231,12 @@ def main():
                 raise SystemExit(f"the parts of {out_one} and {out_two} differ")
 
         reduce = ["--reduce-on-nodes", "2", str(data)]
-        two = pairs([tally, "count", "--cluster", f"redis://127.0.0.1:{redis_two}", "--nodes", "2", "-o", f"{out_two}/", *reduce],
-                    [tally, "count", "--cluster", f"redis://127.0.0.1:{redis_one}", "--nodes", "1", "-o", f"{out_one}/", *reduce], same_parts)
+        two_nodes = [tally, "count", "--cluster", f"redis://127.0.0.1:{redis_two}", "--nodes", "2", "-o", f"{out_two}/", *reduce]
+        one_node = [tally, "count", "--cluster", f"redis://127.0.0.1:{redis_one}", "--nodes", "1", "-o", f"{out_one}/", *reduce]
+        two = pairs(two_nodes, one_node, same_parts)
+        # Not timed with the pairs: one more job a side, --verbose, so that a run whose ratio moved
+        # says where the time went (the start, a slow file, the map's tail, the reduce, the end).
+        lines = {"2 nodes": timeline(two_nodes), "1 node": timeline(one_node)}
     finally:
         services.stop()
 
@@ -222,6 +269,13 @@ def main():
         "",
         *(f"- {name}: " + ", ".join(f"{wa:.2f} / {wb:.2f}" for wa, wb in result[5]) for name, result in
           (("bound 1", one), ("bound 2", two), ("the ceiling", ceiling))),
+        "",
+        "Where the time of bound 2's jobs went: one more job a side after the pairs, `--verbose`, lines stamped as they arrived (seconds):",
+        "",
+        "| job | first task | map | of it, the tail | a source (min / median / max) | splitters | reduce | end | wall |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(f"| {name} | {t['first task']:.2f} | {t['map']:.2f} | {t['tail']:.2f} | {t['files'][0]:.2f} / {t['files'][1]:.2f} / {t['files'][2]:.2f} | {t['splitters']:.2f} | {t['reduce']:.2f} | {t['end']:.2f} | {t['wall']:.2f} |"
+          for name, t in lines.items()),
         "",
     ]
     (BENCH / "results").mkdir(exist_ok=True)
