@@ -236,7 +236,7 @@ def main():
         two = pairs(two_nodes, one_node, same_parts)
         # Not timed with the pairs: one more job a side, --verbose, so that a run whose ratio moved
         # says where the time went (the start, a slow file, the map's tail, the reduce, the end).
-        lines = {"2 nodes": timeline(two_nodes), "1 node": timeline(one_node)}
+        timelines = {"2 nodes": timeline(two_nodes), "1 node": timeline(one_node)}
     finally:
         services.stop()
 
@@ -275,7 +275,7 @@ def main():
         "| job | first task | map | of it, the tail | a source (min / median / max) | splitters | reduce | end | wall |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         *(f"| {name} | {t['first task']:.2f} | {t['map']:.2f} | {t['tail']:.2f} | {t['files'][0]:.2f} / {t['files'][1]:.2f} / {t['files'][2]:.2f} | {t['splitters']:.2f} | {t['reduce']:.2f} | {t['end']:.2f} | {t['wall']:.2f} |"
-          for name, t in lines.items()),
+          for name, t in timelines.items()),
         "",
     ]
     (BENCH / "results").mkdir(exist_ok=True)

@@ -65,11 +65,8 @@ internal sealed class MapTaskGrain(NodeSettings node) : Grain, IMapTaskGrain
                     yield break;
                 }
 
-                // On a thread of its own, as a reducer's merge is (ReduceTaskGrain): the sort and
-                // the writes never wait, and would hold a one-core node's only pool thread, which
-                // its Orleans runtime answers other silos on, for a fraction of a second a task.
-                var writing = Task.Factory.StartNew(() => NodeWork.WriteRunAsync(count.Table, runPath, order.SampleSize, stop.Token),
-                    CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+                // The sort and the writes never wait: off the pool, as a reducer's merge is.
+                var writing = NodeWork.OnThreadOfItsOwn(() => NodeWork.WriteRunAsync(count.Table, runPath, order.SampleSize, stop.Token));
                 while (!writing.IsCompleted)
                 {
                     await Task.WhenAny(writing, Task.Delay(s_progressInterval, CancellationToken.None)).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);

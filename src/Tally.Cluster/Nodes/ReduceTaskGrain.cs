@@ -31,21 +31,17 @@ internal sealed class ReduceTaskGrain(NodeSettings node) : Grain, IReduceTaskGra
         }
 
         // The merge runs off the grain's scheduler, so the stream keeps reporting; disposing the
-        // enumerator (the coordinator gave up on this attempt) cancels it. It runs on a thread of
-        // its own, not the pool's: it is a fraction of a second to minutes of work that never
-        // waits, and a node of one core has one pool thread, which the node's Orleans runtime
-        // needs meanwhile. Seen on the pool: the other node's reducer waited 0.12-0.27 s to
-        // register its activation in the directory part this node keeps, until this merge ended.
+        // enumerator (the coordinator gave up on this attempt) cancels it. It never waits, so it
+        // runs off the pool too (NodeWork.OnThreadOfItsOwn says why).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         long written = 0;
         void Progress(long rows) => Interlocked.Exchange(ref written, rows);
 
         // A text format's parts concatenate to the one file of a local count, so they are written
         // as they merge; any other format's part is a whole file of its own, written from a table.
-        var merging = Task.Factory.StartNew(() => format is RowOutputFormat text
+        var merging = NodeWork.OnThreadOfItsOwn(() => format is RowOutputFormat text
             ? RangeMerge.WriteAsync(order.Runs, order.Lower, order.Upper, text.Rows, header: order.Part == 0, footer: order.Part == order.Parts - 1, order.Path, Progress, stop.Token)
-            : RangeMerge.WriteTableAsync(order.Runs, order.Lower, order.Upper, format, order.Path, Progress, stop.Token),
-            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            : RangeMerge.WriteTableAsync(order.Runs, order.Lower, order.Upper, format, order.Path, Progress, stop.Token));
         try
         {
             while (!merging.IsCompleted)
