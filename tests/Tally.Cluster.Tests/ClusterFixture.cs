@@ -69,7 +69,7 @@ public class ClusterFixture : IDisposable
     }
 
     /// <summary>Options that run a job on the cluster: 3 nodes, and quick failure detection.</summary>
-    public CountOptions Options(int workers, int blockSize, Action<ClusterEvent>? events = null, TimeSpan? stall = null, int nodes = NodeCount)
+    public CountOptions Options(int workers, int blockSize, Action<ClusterEvent>? events = null, TimeSpan? stall = null, int nodes = NodeCount, TimeSpan? grace = null)
     {
         // A node that exited (declared dead after a stall under load exits, as Orleans silos do) is replaced.
         for (int i = 0; i < NodeCount; i++)
@@ -80,10 +80,10 @@ public class ClusterFixture : IDisposable
             }
         }
 
-        return Create(workers, blockSize, events, stall, nodes);
+        return Create(workers, blockSize, events, stall, nodes, grace);
     }
 
-    private CountOptions Create(int workers, int blockSize, Action<ClusterEvent>? events, TimeSpan? stall, int nodes) => new()
+    private CountOptions Create(int workers, int blockSize, Action<ClusterEvent>? events, TimeSpan? stall, int nodes, TimeSpan? grace) => new()
     {
         Workers = workers,
         BlockSize = blockSize,
@@ -94,6 +94,7 @@ public class ClusterFixture : IDisposable
             Nodes = nodes,
             JoinTimeout = TimeSpan.FromSeconds(120),
             StallTimeout = stall ?? TimeSpan.FromSeconds(60),
+            NodesGoneGrace = grace ?? new ClusterExecutorOptions { Cluster = Address }.NodesGoneGrace,
             Events = events,
         }),
     };

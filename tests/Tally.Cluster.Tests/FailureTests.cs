@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Tally.Engine;
 using Tally.Sources;
 using Tally.Testing;
@@ -7,7 +8,8 @@ namespace Tally.Cluster.Tests;
 
 /// <summary>
 /// What only the cluster does: survive a node killed or stopped mid-task (or one of each in one
-/// job) with every source counted exactly once, serve two jobs in a row on the same nodes, and refuse a path outside --allow.
+/// job) with every source counted exactly once, fail clearly once every node is gone, serve two jobs in a row on the same
+/// nodes, and refuse a path outside --allow.
 /// </summary>
 [Collection(ClusterTests.Name)]
 public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper output)
@@ -47,6 +49,61 @@ public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper outpu
             Assert.Equal(ClusterFixture.NodeCount, nodes.Count(n => n.IsAlive));
             Assert.All(nodes, n => Assert.True(n.Running == 0 && n.Address.StartsWith("127.0.0.1:", StringComparison.Ordinal), n.ToString()));
             Assert.Equal(files.Length, nodes.Sum(n => n.Done));
+        }
+    }
+
+    /// <summary>
+    /// Every node killed mid-job: once membership has declared them all dead, the job waits the
+    /// grace for one to come back, then fails with one input error (exit 3 from the CLI) saying so
+    /// and how many sources were not counted. All three die at once, so the coordinator is left to
+    /// vote alone (SiloHost's membership settings say why that is slower than one death).
+    /// </summary>
+    [Fact]
+    public async Task EveryNodeKilledMidJob_TheJobFailsAfterTheGrace_SayingSo()
+    {
+        using var folder = new TempFolder();
+        var (_, sources) = MidJob.SlowSet(folder, seed: 120);
+        var events = new ConcurrentQueue<ClusterEvent>();
+        int killed = 0;
+        var options = cluster.Options(2, 1024, e =>
+        {
+            events.Enqueue(e);
+            if (e.Kind == ClusterEventKind.Started && Interlocked.Exchange(ref killed, 1) == 0)
+            {
+                // A second into the first task, so every node holds one.
+                _ = Task.Delay(1000).ContinueWith(_ =>
+                {
+                    for (int i = 0; i < ClusterFixture.NodeCount; i++)
+                    {
+                        cluster.Node(i).Kill();
+                    }
+                }, TaskScheduler.Default);
+            }
+        }, grace: TimeSpan.FromSeconds(2)) with
+        { MapStep = new SlowStep() };
+
+        try
+        {
+            var error = await Assert.ThrowsAsync<TallyInputException>(() => CountJob.Start(sources, options).Result.WaitAsync(s_guard));
+
+            output.WriteLine(error.Message);
+            foreach (var e in events)
+            {
+                output.WriteLine($"{e.Kind} {Path.GetFileName(e.Source)} on {e.Node}: {e.Reason}");
+            }
+
+            Assert.Matches(@"^--cluster 127\.0\.0\.1:\d+: every node left the cluster and none came back within 2 s; [1-6] sources? not counted$", error.Message);
+            // Each node's tasks were lost to its death, not given up on by the stall timeout.
+            var lost = events.Where(e => e.Kind == ClusterEventKind.Lost).ToList();
+            Assert.NotEmpty(lost);
+            Assert.All(lost, e => Assert.DoesNotContain("no progress", e.Reason, StringComparison.Ordinal));
+        }
+        finally
+        {
+            for (int i = 0; i < ClusterFixture.NodeCount; i++)
+            {
+                cluster.Replace(i);
+            }
         }
     }
 
