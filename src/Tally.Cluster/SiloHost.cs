@@ -83,9 +83,9 @@ internal static class SiloHost
             // bench/cluster_failures.py): a killed node's tasks are rerun 2.1-3.3 s after the kill
             // (2.2-3.2 s at the test suite's load average of 10-20), a hung one's (SIGSTOP) 8.7-9.0 s
             // after the stop (8.4-10.1 s), and no node that was merely slow to be scheduled was
-            // declared dead in the suite's runs. (The
-            // settings before, 2 missed probes with timeouts down to 0.5 s, were recorded as
-            // declaring busy nodes dead; a hiccup of 1 s could cost a node its life.)
+            // declared dead in the suite's runs. (The settings before, 2 missed probes with timeouts
+            // down to 0.5 s, were recorded as declaring busy nodes dead; a hiccup of 1 s could cost a
+            // node its life.)
             // - A probe every second, whose timeout adapts to the measured round trips only between
             //   1 s and 3 s: left to itself it shrinks to 0.5 s on quiet loopback, and then one
             //   half-second scheduling delay under load counts as a missed probe.
