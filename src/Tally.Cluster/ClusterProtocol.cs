@@ -9,14 +9,16 @@ namespace Tally.Cluster;
 /// </summary>
 /// <remarks>
 /// Raised whenever a message's layout or meaning changes. 1: the first (its silo names carry no
-/// version); 2: a map run's summary carries its records' bytes, and its sample is spaced by them.
+/// version); 2: a map run's summary carries its records' bytes, and its sample is spaced by them;
+/// 3: a task's progress report carries its work done, and only work that advances holds off the
+/// coordinator's stall timeout (a version-2 node's run write would look stalled).
 /// Tally's builds of one version always agree, so the rule for users is simply: run the same tally
 /// version on every machine of a cluster.
 /// </remarks>
 internal static class ClusterProtocol
 {
     /// <summary>This build's version.</summary>
-    public const int Current = 2;
+    public const int Current = 3;
 
     /// <summary>The environment variable that makes a process claim another version: for tests, which have only one build to run.</summary>
     public const string OverrideVariable = "TALLY_CLUSTER_PROTOCOL";

@@ -113,11 +113,11 @@ public sealed class ClusterCommandTests : IDisposable
             var result = await _cli.RunAsync(["count", "--cluster", $"127.0.0.1:{port}", "--join-timeout", "12s", input, "--verbose"]);
 
             Assert.True(result.ExitCode == 3, $"exit {result.ExitCode}: {result.Error}\nnode:\n{node.Error}");
-            const string Why = "another tally version: cluster protocol 1, this coordinator's 2; run the same tally version on every machine";
+            const string Why = "another tally version: cluster protocol 1, this coordinator's 3; run the same tally version on every machine";
             Assert.Matches($@"tally: --cluster 127\.0\.0\.1:{port}: 0 of 1 node joined within 12 s \(--join-timeout\); not used: node 127\.0\.0\.1:\d+ \({Regex.Escape(Why)}\); start them with", result.Error);
             Assert.Matches($@"tally: node 127\.0\.0\.1:\d+: not used: {Regex.Escape(Why)}\n", result.Error);
             Assert.DoesNotContain("started", result.Error, StringComparison.Ordinal);
-            await TallyProcess.PollAsync(() => node.Error.Contains("runs another tally version (cluster protocol 2, this node's 1) and will not use this node", StringComparison.Ordinal),
+            await TallyProcess.PollAsync(() => node.Error.Contains("runs another tally version (cluster protocol 3, this node's 1) and will not use this node", StringComparison.Ordinal),
                 TimeSpan.FromSeconds(10), () => $"the node's log:\n{node.Error}");
         }
         finally

@@ -53,6 +53,37 @@ public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper outpu
     }
 
     /// <summary>
+    /// A task whose work stands still on a live node (its read hung, its node answering probes and
+    /// its stream still reporting, the same figures each time) is given up after the stall timeout
+    /// and rerun on another node; the totals are exact, and no node was declared dead.
+    /// </summary>
+    [Fact]
+    public async Task TaskWhoseWorkStandsStill_OnALiveNode_IsRerunElsewhere_AfterTheStallTimeout()
+    {
+        using var folder = new TempFolder();
+        var files = Enumerable.Range(0, 3).Select(i => RandomNgrams.Rows(130 + i, 300)).ToArray();
+        var sources = files.Select((f, i) => DataSource.FromFile(folder.Write(i == 1 ? "stall-1.tsv" : $"s{i}.tsv", f))).ToArray();
+        var events = new ConcurrentQueue<ClusterEvent>();
+        var options = cluster.Options(2, 256, events.Enqueue, stall: TimeSpan.FromSeconds(2)) with { MapStep = new StallOnceStep() };
+
+        var result = await CountJob.Start(sources, options).Result.WaitAsync(s_guard);
+
+        foreach (var e in events)
+        {
+            output.WriteLine($"{e.Kind} {Path.GetFileName(e.Source)} attempt {e.Attempt} on {e.Node}: {e.Reason}");
+        }
+
+        Assert.Equal(ReferenceCount.Count(files), ReferenceCount.FromResult(result));
+        var stalled = events.Where(e => e.Source.EndsWith("stall-1.tsv", StringComparison.Ordinal)).ToList();
+        var lost = Assert.Single(stalled, e => e.Kind == ClusterEventKind.Lost);
+        Assert.Equal("no progress for 2 s", lost.Reason);
+        var starts = stalled.Where(e => e.Kind == ClusterEventKind.Started).ToList();
+        Assert.Equal(2, starts.Count);
+        Assert.NotEqual(starts[0].Node, starts[1].Node);
+        Assert.DoesNotContain(events, e => e.Kind == ClusterEventKind.Lost && e.Reason != lost.Reason);
+    }
+
+    /// <summary>
     /// Every node killed mid-job: once membership has declared them all dead, the job waits the
     /// grace for one to come back, then fails with one input error (exit 3 from the CLI) saying so
     /// and how many sources were not counted. All three die at once, so the coordinator is left to

@@ -13,8 +13,9 @@ namespace Tally.Cluster.Tests;
 /// The test assembly's entry point, used only when a test starts it as a node process
 /// (<c>dotnet exec Tally.Cluster.Tests.dll node JOIN LISTEN ALLOW SLOTS [CERT [CA]]</c>); the test host never
 /// calls it. It hosts a node as a library user's program would, with map steps of its own:
-/// <see cref="WordCountStep"/>, and <c>slow-ngram</c>, the Ngram step with a pause per block, so a
-/// test can kill or stop a node while it holds a task.
+/// <see cref="WordCountStep"/>, <c>slow-ngram</c>, the Ngram step with a pause per block, so a
+/// test can kill or stop a node while it holds a task, and <c>stall-once-ngram</c>, whose first
+/// attempt at a source stands still on a live node.
 /// </summary>
 internal static class NodeProgram
 {
@@ -36,7 +37,7 @@ internal static class NodeProgram
             context.Cancel = true;
             stop.Cancel();
         });
-        var registry = MapStepRegistry.WithBuiltIns().Add(new WordCountStep()).Add(new SlowStep());
+        var registry = MapStepRegistry.WithBuiltIns().Add(new WordCountStep()).Add(new SlowStep()).Add(new StallOnceStep());
         var options = new NodeOptions
         {
             Cluster = ClusterAddress.Parse(join),
@@ -59,5 +60,39 @@ internal sealed class SlowStep() : MapStep(Name)
     {
         Thread.Sleep(50);
         return NgramV2MapStep.Instance.Map(block, table, context);
+    }
+}
+
+/// <summary>
+/// <c>ngram-v2</c>, except that the first attempt at a source whose name contains "stall" stands
+/// still for 8 s in its first block, as a read hung on a stuck shared volume would: the node stays
+/// alive and its task keeps reporting, with the same figures. The first attempt leaves a marker
+/// beside the source, so the next attempt, on whatever node, counts at once.
+/// </summary>
+internal sealed class StallOnceStep() : MapStep(Name)
+{
+    public new const string Name = "stall-once-ngram";
+
+    public override long Map(ReadOnlySpan<byte> block, CountTable table, in MapContext context)
+    {
+        if (context.SourceName.Contains("stall", StringComparison.Ordinal) && FirstAttempt(context.SourceName))
+        {
+            Thread.Sleep(8000);
+        }
+
+        return NgramV2MapStep.Instance.Map(block, table, context);
+    }
+
+    private static bool FirstAttempt(string source)
+    {
+        try
+        {
+            using var marker = new FileStream(source + ".stalled", FileMode.CreateNew);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 }

@@ -278,10 +278,18 @@ public sealed partial class ClusterExecutor
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, node);
                 var reports = grains.GetGrain<IReduceTaskGrain>($"{maps.Job}/reduce/{order.Part}/{number}").ReduceAsync(order, either.Token);
                 stream = new NodeStream<ReduceReport>(reports.GetAsyncEnumerator(either.Token));
+                long rows = -1;
                 while (await stream.MoveNextAsync(either.Token).ConfigureAwait(false))
                 {
                     var report = stream.Current;
-                    stalled.CancelAfter(_options.StallTimeout);
+
+                    // As for a map task: only rows merged, or the end, count as progress.
+                    if (report.Kind != ReduceReportKind.Progress || report.Rows > rows)
+                    {
+                        rows = Math.Max(rows, report.Rows);
+                        stalled.CancelAfter(_options.StallTimeout);
+                    }
+
                     switch (report.Kind)
                     {
                         case ReduceReportKind.Done:

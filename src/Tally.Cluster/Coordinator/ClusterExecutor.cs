@@ -689,10 +689,20 @@ public sealed partial class ClusterExecutor : Executor
 
                 // At most 8 reports per message: a batch of table chunks stays near 8 MiB.
                 stream = new NodeStream<TaskReport>(reports.WithBatchSize(8).GetAsyncEnumerator(either.Token));
+                long work = -1;
                 while (await stream.MoveNextAsync(either.Token).ConfigureAwait(false))
                 {
                     var report = stream.Current;
-                    stalled.CancelAfter(_options.StallTimeout);
+
+                    // The stall timeout runs from the last report that showed the work advancing,
+                    // not from the last report: a node whose read hangs (a stuck shared volume) is
+                    // alive, answers probes and keeps reporting, the same figures every time.
+                    if (report.Kind != ReportKind.Progress || report.Work > work)
+                    {
+                        work = Math.Max(work, report.Work);
+                        stalled.CancelAfter(_options.StallTimeout);
+                    }
+
                     switch (report.Kind)
                     {
                         case ReportKind.Progress:

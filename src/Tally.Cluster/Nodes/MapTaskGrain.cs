@@ -38,7 +38,8 @@ internal sealed class MapTaskGrain(NodeSettings node) : Grain, IMapTaskGrain
             while (!counting.IsCompleted)
             {
                 await Task.WhenAny(counting, Task.Delay(s_progressInterval, CancellationToken.None)).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
-                yield return TaskReport.Progress(latest.Value);
+                var now = latest.Value;
+                yield return TaskReport.Progress(now, now.Bytes);
             }
 
             var (count, rejects) = await counting.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
@@ -66,11 +67,12 @@ internal sealed class MapTaskGrain(NodeSettings node) : Grain, IMapTaskGrain
                 }
 
                 // The sort and the writes never wait: off the pool, as a reducer's merge is.
-                var writing = NodeWork.OnThreadOfItsOwn(() => NodeWork.WriteRunAsync(count.Table, runPath, order.SampleSize, stop.Token));
+                long written = 0;
+                var writing = NodeWork.OnThreadOfItsOwn(() => NodeWork.WriteRunAsync(count.Table, runPath, order.SampleSize, bytes => Interlocked.Exchange(ref written, bytes), stop.Token));
                 while (!writing.IsCompleted)
                 {
                     await Task.WhenAny(writing, Task.Delay(s_progressInterval, CancellationToken.None)).ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);
-                    yield return TaskReport.Progress(figures);
+                    yield return TaskReport.Progress(figures, figures.Bytes + Interlocked.Read(ref written));
                 }
 
                 var (summary, writeError) = await writing.ConfigureAwait(ConfigureAwaitOptions.ContinueOnCapturedContext);

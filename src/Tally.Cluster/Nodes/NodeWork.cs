@@ -107,11 +107,11 @@ internal static class NodeWork
         => Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
     /// <summary>Writes the run; a write that fails (no room, no permission) is the job's input error, the same on any node, so it is reported rather than retried.</summary>
-    public static async Task<(Reduce.RunSummary? Summary, Exception? Error)> WriteRunAsync(Aggregation.CountTable table, string path, int sampleSize, CancellationToken cancellationToken)
+    public static async Task<(Reduce.RunSummary? Summary, Exception? Error)> WriteRunAsync(Aggregation.CountTable table, string path, int sampleSize, Action<long> written, CancellationToken cancellationToken)
     {
         try
         {
-            return (await Reduce.RunFile.WriteAsync(table, path, sampleSize, cancellationToken).ConfigureAwait(false), null);
+            return (await Reduce.RunFile.WriteAsync(table, path, sampleSize, cancellationToken, written: written).ConfigureAwait(false), null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -38,7 +38,8 @@ internal static class RunFile
     /// <param name="sampleSize">Keys to sample.</param>
     /// <param name="cancellationToken">Stops the write; nothing is left at the path.</param>
     /// <param name="indexStride">Bytes of records between index entries (tests make it tiny, so that every seek path is taken).</param>
-    public static async Task<RunSummary> WriteAsync(CountTable table, string path, int sampleSize, CancellationToken cancellationToken, int indexStride = IndexStrideBytes)
+    /// <param name="written">Told the bytes written so far, every 65,536 records: the task's progress while it writes (the coordinator gives up on a task whose work stands still).</param>
+    public static async Task<RunSummary> WriteAsync(CountTable table, string path, int sampleSize, CancellationToken cancellationToken, int indexStride = IndexStrideBytes, Action<long>? written = null)
     {
         // The core's sort (by the keys' first eight bytes as integers, then whole keys only where
         // those tie), on this thread: a node runs one such sort per busy slot, so more threads
@@ -99,6 +100,7 @@ internal static class RunFile
                 if ((i & 0xFFFF) == 0)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
+                    written?.Invoke(writer.Position);
                 }
             }
 

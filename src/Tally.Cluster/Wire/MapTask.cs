@@ -88,6 +88,13 @@ internal enum FailureKind
 }
 
 /// <summary>One report of a task's stream.</summary>
+/// <remarks>
+/// <see cref="Work"/>, in a <see cref="ReportKind.Progress"/> report: how far the task has got, a
+/// count that grows only while its work advances: the bytes it has read (inflated), then, with a run
+/// to write, those plus the run's bytes written. The coordinator gives up on a task whose reports stop, or
+/// keep coming with the same <see cref="Work"/>, for its stall timeout: a read that hangs (a stuck
+/// shared volume) leaves the node alive and reporting, but its work still.
+/// </remarks>
 [GenerateSerializer, Immutable]
 internal sealed record TaskReport(
     [property: Id(0)] ReportKind Kind,
@@ -98,9 +105,10 @@ internal sealed record TaskReport(
     [property: Id(5)] string? Source = null,
     [property: Id(6)] FailureKind Failure = FailureKind.Other,
     [property: Id(7)] bool IsBroken = false,
-    [property: Id(8)] string? Format = null)
+    [property: Id(8)] string? Format = null,
+    [property: Id(9)] long Work = 0)
 {
-    public static TaskReport Progress(Figures figures) => new(ReportKind.Progress, figures);
+    public static TaskReport Progress(Figures figures, long work) => new(ReportKind.Progress, figures, Work: work);
 
     public static TaskReport Failed(Figures figures, string name, Exception error, bool broken) => error switch
     {
