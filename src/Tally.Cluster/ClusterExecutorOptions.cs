@@ -17,7 +17,8 @@ public sealed record ClusterExecutorOptions
     /// <summary>How long to wait for <see cref="Nodes"/> nodes; then the job fails with an input error (exit 3).</summary>
     public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>A task that reports no progress for this long is given up on its node and run on another.</summary>
+    /// <summary>A task (or reducer) whose work does not advance for this long, its reports stopped or showing the same work, is given up on its node and run on another.</summary>
+    /// <remarks>A map run's sort and the write of a Parquet or SQLite part show no work as they go: keep this above the longest of those.</remarks>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>How long the job waits for a node to come back once every node has left, before it fails (exit 3).</summary>

@@ -58,8 +58,8 @@ internal sealed class MapTaskGrain(NodeSettings node) : Grain, IMapTaskGrain
             if (order.RunPath is { } runPath)
             {
                 // --reduce-on-nodes: the table goes to shared storage, sorted, and only a sample
-                // of its keys goes back; reports keep coming while it is written, so the
-                // coordinator's no-progress timeout does not fire on a large table.
+                // of its keys goes back; reports keep coming while it is written, with the bytes
+                // written, so the coordinator's stall timeout does not fire on a large table.
                 if (node.Refusal(runPath) is { } runRefusal)
                 {
                     yield return new TaskReport(ReportKind.Failed, figures, null, 0, runRefusal, order.Name, FailureKind.Input);
