@@ -84,6 +84,48 @@ public sealed class FailureTests(ClusterFixture cluster, ITestOutputHelper outpu
     }
 
     /// <summary>
+    /// The coordinator stopped mid-job with checkpoints (its job cancelled; bench/cluster_failures.py
+    /// SIGKILLs a real one): the same job again takes the finished sources from their checkpoints,
+    /// sends only the others to the nodes, and gives exact totals.
+    /// </summary>
+    [Fact]
+    public async Task CoordinatorStoppedMidJob_WithCheckpoints_TheSameJobAgainCountsOnlyTheRest()
+    {
+        using var folder = new TempFolder();
+        // Two files of one block end at once; four of many slow blocks are still running when the job stops.
+        var files = Enumerable.Range(0, 6).Select(i => RandomNgrams.Rows(140 + i, i < 2 ? 5 : 1000)).ToArray();
+        var sources = files.Select((f, i) => DataSource.FromFile(folder.Write($"c{i}.gz", RandomNgrams.Gzip(f)))).ToArray();
+        string checkpoints = Path.Combine(folder.Path, "checkpoints");
+        using var stop = new CancellationTokenSource();
+        var options = cluster.Options(2, 1024) with { MapStep = new SlowStep(), CheckpointDirectory = checkpoints };
+
+        // A source's completion is published once its checkpoint is saved: stop after the second.
+        var job = CountJob.Start(sources, options, cancellationToken: stop.Token);
+        int completed = 0;
+        await foreach (var _ in job.Completions.WithCancellation(CancellationToken.None))
+        {
+            if (++completed == 2)
+            {
+                await stop.CancelAsync();
+                break;
+            }
+        }
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => job.Result.WaitAsync(s_guard));
+        var saved = Directory.GetFiles(checkpoints);
+        output.WriteLine($"{saved.Length} checkpoints after the stop");
+        Assert.InRange(saved.Length, 2, 5);
+
+        var second = new ConcurrentQueue<ClusterEvent>();
+        var result = await CountJob.Start(sources, cluster.Options(2, 1024, second.Enqueue) with { MapStep = new SlowStep(), CheckpointDirectory = checkpoints }).Result.WaitAsync(s_guard);
+
+        Assert.Equal(ReferenceCount.Count(files), ReferenceCount.FromResult(result));
+        Assert.Equal(saved.Length, result.Sources.Count(s => s.Resumed));
+        var started = second.Where(e => e.Kind == ClusterEventKind.Started).Select(e => e.Source).ToHashSet();
+        Assert.Equal(result.Sources.Where(s => !s.Resumed).Select(s => s.Name).ToHashSet(), started);
+    }
+
+    /// <summary>
     /// Every node killed mid-job: once membership has declared them all dead, the job waits the
     /// grace for one to come back, then fails with one input error (exit 3 from the CLI) saying so
     /// and how many sources were not counted. All three die at once, so the coordinator is left to
