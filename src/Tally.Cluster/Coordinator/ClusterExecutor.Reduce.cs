@@ -269,7 +269,7 @@ public sealed partial class ClusterExecutor
         /// <summary>One reducer attempt: the grain call and its stream of reports.</summary>
         private async Task<ReduceResult> RunAttemptAsync(ReduceOrder order, SiloAddress node, int number, CancellationToken nodeDead)
         {
-            using var stalled = new CancellationTokenSource(_options.StallTimeout);
+            using var stalled = new StallTimer(_options.StallTimeout);
             using var either = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, stalled.Token, nodeDead);
             NodeStream<ReduceReport>? stream = null;
             try
@@ -278,17 +278,12 @@ public sealed partial class ClusterExecutor
                 RequestContext.Set(IPlacementDirector.PlacementHintKey, node);
                 var reports = grains.GetGrain<IReduceTaskGrain>($"{maps.Job}/reduce/{order.Part}/{number}").ReduceAsync(order, either.Token);
                 stream = new NodeStream<ReduceReport>(reports.GetAsyncEnumerator(either.Token));
-                long rows = -1;
                 while (await stream.MoveNextAsync(either.Token).ConfigureAwait(false))
                 {
                     var report = stream.Current;
 
-                    // As for a map task: only rows merged, or the end, count as progress.
-                    if (report.Kind != ReduceReportKind.Progress || report.Rows > rows)
-                    {
-                        rows = Math.Max(rows, report.Rows);
-                        stalled.CancelAfter(_options.StallTimeout);
-                    }
+                    // A reducer's work is the rows it has merged.
+                    stalled.Report(report.Kind == ReduceReportKind.Progress, report.Rows);
 
                     switch (report.Kind)
                     {
@@ -309,7 +304,7 @@ public sealed partial class ClusterExecutor
             {
                 return new ReduceResult(ReduceResultKind.Lost, Reason: "the node was declared dead");
             }
-            catch (OperationCanceledException) when (stalled.IsCancellationRequested)
+            catch (OperationCanceledException) when (stalled.IsStalled)
             {
                 return new ReduceResult(ReduceResultKind.Lost, Reason: $"no progress for {_options.StallTimeout.TotalSeconds:0.#} s");
             }

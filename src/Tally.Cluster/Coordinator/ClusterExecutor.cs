@@ -661,7 +661,7 @@ public sealed partial class ClusterExecutor : Executor
         {
             var task = attempt.Task;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(task.Token, _stop.Token);
-            using var stalled = new CancellationTokenSource(_options.StallTimeout);
+            using var stalled = new StallTimer(_options.StallTimeout);
             using var either = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, stalled.Token, attempt.NodeDead);
             var order = TaskOrder.For(task, run.Settings);
             if (executor.Options.Reduce is { } reduce)
@@ -689,19 +689,10 @@ public sealed partial class ClusterExecutor : Executor
 
                 // At most 8 reports per message: a batch of table chunks stays near 8 MiB.
                 stream = new NodeStream<TaskReport>(reports.WithBatchSize(8).GetAsyncEnumerator(either.Token));
-                long work = -1;
                 while (await stream.MoveNextAsync(either.Token).ConfigureAwait(false))
                 {
                     var report = stream.Current;
-
-                    // The stall timeout runs from the last report that showed the work advancing,
-                    // not from the last report: a node whose read hangs (a stuck shared volume) is
-                    // alive, answers probes and keeps reporting, the same figures every time.
-                    if (report.Kind != ReportKind.Progress || report.Work > work)
-                    {
-                        work = Math.Max(work, report.Work);
-                        stalled.CancelAfter(_options.StallTimeout);
-                    }
+                    stalled.Report(report.Kind == ReportKind.Progress, report.Work);
 
                     switch (report.Kind)
                     {
@@ -764,7 +755,7 @@ public sealed partial class ClusterExecutor : Executor
             {
                 return AttemptResult.Lost("the node was declared dead");
             }
-            catch (OperationCanceledException) when (stalled.IsCancellationRequested)
+            catch (OperationCanceledException) when (stalled.IsStalled)
             {
                 return AttemptResult.Lost($"no progress for {_options.StallTimeout.TotalSeconds:0.#} s");
             }
